@@ -1,0 +1,140 @@
+# Top-level build. `make` builds build/kernel.elf and build/Image; see README.md.
+#
+# Variables a user may set:
+#   CROSS_COMPILE  toolchain prefix (probed: riscv64-linux-gnu-, riscv64-unknown-elf-)
+#   CXX            kernel C++ compiler (default $(CROSS_COMPILE)g++; clang++ works)
+#   HOSTCXX        compiler for host tests and benchmarks (default g++)
+#   BUILD          output directory (default build)
+#   BOARD SMP MEM  QEMU machine for `make run` (virt|sifive_u, hart count, RAM)
+#   APPEND         extra kernel command line for `make run`
+#   KTEST          test glob for `make run`/`make check-qemu` (e.g. KTEST=sbi.*)
+
+BUILD ?= build
+BOARD ?= virt
+SMP ?= 4
+MEM ?= 512M
+APPEND ?=
+KTEST ?=
+
+# ---- toolchain probe -------------------------------------------------------
+ifeq ($(origin CROSS_COMPILE),undefined)
+  CROSS_COMPILE := $(shell tools/probe-cross)
+endif
+ifeq ($(origin CXX),default)
+  CXX := $(CROSS_COMPILE)g++
+endif
+LD      := $(CROSS_COMPILE)ld
+OBJCOPY := $(CROSS_COMPILE)objcopy
+NM      := $(CROSS_COMPILE)nm
+HOSTCXX ?= g++
+
+IS_CLANG := $(if $(findstring clang,$(notdir $(CXX))),1,)
+ifeq ($(IS_CLANG),1)
+  ARCHFLAGS := --target=riscv64-linux-gnu -march=rv64imac -mabi=lp64 -mno-relax
+else
+  ARCHFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -fno-tree-loop-distribute-patterns
+endif
+
+INCLUDES := -Iarch/riscv/include -Ikernel/include -Imm/include -Ilib/include \
+            -Iarch/riscv/include/libc-compat
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+
+CXXFLAGS_KERNEL := -std=c++20 $(ARCHFLAGS) -mcmodel=medany -O2 -g \
+  -ffreestanding -fno-exceptions -fno-rtti -fno-pie -fno-pic -nostdlib \
+  -fno-stack-protector -fno-threadsafe-statics -fno-use-cxa-atexit \
+  -fno-omit-frame-pointer -fno-builtin -fno-strict-aliasing \
+  -fno-asynchronous-unwind-tables -fno-unwind-tables \
+  -D__KERNEL__ $(INCLUDES) $(WARNINGS) -MMD -MP
+ASFLAGS_KERNEL := $(ARCHFLAGS) -mcmodel=medany -D__ASSEMBLY__ -D__KERNEL__ \
+  $(INCLUDES) -MMD -MP -g
+
+# ---- kernel sources ----------------------------------------------------------
+KERNEL_DIRS := arch/riscv/boot arch/riscv/kernel arch/riscv/mm kernel kernel/drivers mm lib tests/kernel
+KERNEL_CC   := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.cc))
+KERNEL_S    := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.S))
+KERNEL_OBJS := $(patsubst %.cc,$(BUILD)/obj/%.o,$(KERNEL_CC)) \
+               $(patsubst %.S,$(BUILD)/obj/%.o,$(KERNEL_S))
+LDSCRIPT    := arch/riscv/kernel/vmlinux.lds
+
+.PHONY: all kernel run test check-host check-qemu gdb clean deps bench image
+all: kernel
+kernel: $(BUILD)/kernel.elf $(BUILD)/Image
+
+$(BUILD)/obj/%.o: %.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS_KERNEL) -c $< -o $@
+
+$(BUILD)/obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CXX) $(ASFLAGS_KERNEL) -c $< -o $@
+
+# Two-pass link for the embedded symbol table (Oops backtraces): the table
+# lives in .ksyms after all code and data, so filling it in cannot move any
+# text symbol that it names.
+KSYMS_EMPTY := $(BUILD)/obj/ksyms-empty.o
+$(KSYMS_EMPTY): tools/gen-ksyms
+	@mkdir -p $(dir $@)
+	tools/gen-ksyms < /dev/null > $(@:.o=.S)
+	$(CXX) $(ASFLAGS_KERNEL) -c $(@:.o=.S) -o $@
+
+LDFLAGS_KERNEL := -T $(LDSCRIPT) --build-id=none -static -nostdlib --no-dynamic-linker -z noexecstack
+
+$(BUILD)/kernel.elf: $(KERNEL_OBJS) $(LDSCRIPT) $(KSYMS_EMPTY)
+	$(LD) $(LDFLAGS_KERNEL) -o $@.pass1 $(KERNEL_OBJS) $(KSYMS_EMPTY)
+	$(NM) -n $@.pass1 | tools/gen-ksyms > $(BUILD)/obj/ksyms.S
+	$(CXX) $(ASFLAGS_KERNEL) -c $(BUILD)/obj/ksyms.S -o $(BUILD)/obj/ksyms.o
+	$(LD) $(LDFLAGS_KERNEL) -o $@ $(KERNEL_OBJS) $(BUILD)/obj/ksyms.o
+	@rm -f $@.pass1
+
+$(BUILD)/Image: $(BUILD)/kernel.elf
+	$(OBJCOPY) -O binary $< $@
+
+-include $(KERNEL_OBJS:.o=.d)
+
+# ---- host tests (doctest, ASan+UBSan) ---------------------------------------
+HOST_CXXFLAGS := -std=c++20 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+  -fno-omit-frame-pointer -DHOST_TEST $(WARNINGS) -Ilib/include -Imm/include \
+  -Itests/host -MMD -MP
+# lib/ and mm/ files that are host-buildable (everything in lib/, the mm files
+# listed by mm/host-sources.mk once they exist).
+HOST_LIB_CC  := $(wildcard lib/*.cc)
+-include mm/host-sources.mk
+HOST_TEST_CC := $(wildcard tests/host/*.cc)
+HOST_OBJS    := $(patsubst %.cc,$(BUILD)/host/obj/%.o,$(HOST_LIB_CC) $(HOST_MM_CC) $(HOST_TEST_CC))
+
+$(BUILD)/host/obj/%.o: %.cc
+	@mkdir -p $(dir $@)
+	$(HOSTCXX) $(HOST_CXXFLAGS) -c $< -o $@
+
+$(BUILD)/host/unit-tests: $(HOST_OBJS)
+	$(HOSTCXX) -fsanitize=address,undefined -o $@ $^
+
+-include $(HOST_OBJS:.o=.d)
+
+# ---- user-facing targets ---------------------------------------------------
+deps:
+	@tools/install-deps
+
+check-host: deps $(BUILD)/host/unit-tests
+	@tools/run-host-tests $(BUILD)/host/unit-tests $(BUILD)/results/host.txt
+
+check-qemu: deps kernel
+	@tools/test-qemu $(BUILD) $(BUILD)/results
+
+test: deps
+	@$(MAKE) --no-print-directory kernel $(BUILD)/host/unit-tests
+	@mkdir -p $(BUILD)/results && rm -f $(BUILD)/results/*.txt
+	@tools/run-host-tests $(BUILD)/host/unit-tests $(BUILD)/results/host.txt || true
+	@tools/test-qemu $(BUILD) $(BUILD)/results || true
+	@tools/summarize $(BUILD)/results
+
+run: deps kernel
+	tools/run-qemu --board $(BOARD) --smp $(SMP) --mem $(MEM) --image $(BUILD)/Image \
+	  $(if $(KTEST),--append "ktest=$(KTEST) $(APPEND)",$(if $(APPEND),--append "$(APPEND)",)) --interactive
+
+gdb: deps kernel
+	tools/gdb-qemu --board $(BOARD) --smp $(SMP) --mem $(MEM) --build $(BUILD) $(if $(APPEND),--append "$(APPEND)",)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,35 @@
+/*
+ * start_kernel: the boot hart's path from head.S to the self-tests.
+ * Reads as a table of contents, one call per subsystem in order.
+ */
+#include <asm/csr.h>
+#include <asm/sbi.h>
+#include <kernel/ktest.h>
+#include <kernel/panic.h>
+#include <kernel/power.h>
+#include <kernel/printk.h>
+
+extern "C" void (*__init_array_start[])();
+extern "C" void (*__init_array_end[])();
+
+namespace {
+
+void run_constructors() {
+  for (auto fn = __init_array_start; fn != __init_array_end; fn++) (*fn)();
+}
+
+}  // namespace
+
+extern "C" [[noreturn]] void start_kernel(unsigned long hartid, uintptr_t dtb_pa) {
+  run_constructors();
+  pr_notice("Booting on hart %lu, device tree at 0x%lx\n", hartid, dtb_pa);
+  sbi_init();
+  const KTestTotals t = ktest_run(nullptr);
+  machine_exit(t.failed ? 1 : 0);
+}
+
+// Placeholder until SMP bring-up: a started secondary hart parks.
+extern "C" [[noreturn]] void secondary_start_kernel(unsigned long hartid) {
+  (void)hartid;
+  for (;;) wait_for_interrupt();
+}

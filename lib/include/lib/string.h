@@ -1,0 +1,39 @@
+// Freestanding string and memory functions, and the kernel's printf family.
+//
+// In the kernel these are the C library names (the compiler emits calls to
+// memcpy/memset itself). Host tests compile the same code inside namespace
+// klib so it can be tested beside the host's libc.
+#pragma once
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#ifdef HOST_TEST
+#define KLIB_BEGIN namespace klib {
+#define KLIB_END }
+#else
+#define KLIB_BEGIN extern "C" {
+#define KLIB_END }
+#endif
+
+KLIB_BEGIN
+void* memcpy(void* dst, const void* src, size_t n);
+void* memmove(void* dst, const void* src, size_t n);
+void* memset(void* dst, int c, size_t n);
+int memcmp(const void* a, const void* b, size_t n);
+void* memchr(const void* s, int c, size_t n);
+size_t strlen(const char* s);
+size_t strnlen(const char* s, size_t max);
+int strcmp(const char* a, const char* b);
+int strncmp(const char* a, const char* b, size_t n);
+char* strchr(const char* s, int c);
+char* strrchr(const char* s, int c);
+// Copies at most size-1 bytes and always terminates (when size > 0); returns strlen(src).
+size_t strlcpy(char* dst, const char* src, size_t size);
+
+// C99 semantics: returns the length the full output would have had.
+int vsnprintf(char* buf, size_t size, const char* fmt, va_list ap);
+int snprintf(char* buf, size_t size, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
+// Returns the number of bytes actually written (excluding the NUL), like Linux's scnprintf.
+int scnprintf(char* buf, size_t size, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
+KLIB_END
