@@ -27,9 +27,3 @@ extern "C" [[noreturn]] void start_kernel(unsigned long hartid, uintptr_t dtb_pa
   const KTestTotals t = ktest_run(nullptr);
   machine_exit(t.failed ? 1 : 0);
 }
-
-// Placeholder until SMP bring-up: a started secondary hart parks.
-extern "C" [[noreturn]] void secondary_start_kernel(unsigned long hartid) {
-  (void)hartid;
-  for (;;) wait_for_interrupt();
-}

@@ -1,0 +1,10 @@
+// Placeholder: SMP bring-up. A started secondary hart parks.
+#include <asm/csr.h>
+#include <asm/smp.h>
+
+void handle_ipi() {}
+
+extern "C" [[noreturn]] void secondary_start_kernel(unsigned long hartid) {
+  (void)hartid;
+  for (;;) wait_for_interrupt();
+}
