@@ -37,3 +37,10 @@ int snprintf(char* buf, size_t size, const char* fmt, ...) __attribute__((format
 // Returns the number of bytes actually written (excluding the NUL), like Linux's scnprintf.
 int scnprintf(char* buf, size_t size, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
 KLIB_END
+
+#ifdef HOST_TEST
+// lib/ sources call these unqualified on the host too. A test that also
+// includes <cstring> must qualify its calls (klib:: or std::); an
+// unqualified call there is an ambiguity error, never a silent mix-up.
+using namespace klib;
+#endif

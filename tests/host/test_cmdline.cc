@@ -1,0 +1,83 @@
+// Host tests for lib/cmdline.cc and lib/glob.cc.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include <lib/cmdline.h>
+#include <lib/glob.h>
+
+TEST_SUITE("cmdline") {
+  TEST_CASE("key=value lookup, last one wins, quoted values") {
+    const char* cl = "console=ttyS0 ktest=traps.* quiet loglevel=3 ktest=\"smp.* timer.*\" init=/init";
+    char buf[64];
+    REQUIRE(cmdline_get(cl, "ktest", buf, sizeof(buf)));
+    CHECK(std::string(buf) == "smp.* timer.*");
+    REQUIRE(cmdline_get(cl, "init", buf, sizeof(buf)));
+    CHECK(std::string(buf) == "/init");
+    CHECK_FALSE(cmdline_get(cl, "quiet", buf, sizeof(buf)));  // bare word has no value
+    CHECK_FALSE(cmdline_get(cl, "kt", buf, sizeof(buf)));     // no prefix matches
+    CHECK_FALSE(cmdline_get(nullptr, "ktest", buf, sizeof(buf)));
+  }
+
+  TEST_CASE("values are truncated to the buffer") {
+    char buf[4];
+    REQUIRE(cmdline_get("a=123456", "a", buf, sizeof(buf)));
+    CHECK(std::string(buf) == "123");
+  }
+
+  TEST_CASE("flags") {
+    CHECK(cmdline_has("quiet", "quiet"));
+    CHECK(cmdline_has("  a=1\tquiet\n", "quiet"));
+    CHECK(cmdline_has("exit=semihosting", "exit"));
+    CHECK_FALSE(cmdline_has("quieter", "quiet"));
+    CHECK_FALSE(cmdline_has("", "quiet"));
+  }
+
+  TEST_CASE("numbers: decimal, hex, overflow and garbage rejected") {
+    unsigned long v = 0;
+    CHECK(cmdline_get_ulong("loglevel=7", "loglevel", &v));
+    CHECK(v == 7);
+    CHECK(cmdline_get_ulong("mem=0x1000", "mem", &v));
+    CHECK(v == 0x1000);
+    CHECK(cmdline_get_ulong("n=18446744073709551615", "n", &v));
+    CHECK(v == 18446744073709551615ul);
+    CHECK_FALSE(cmdline_get_ulong("n=18446744073709551616", "n", &v));
+    CHECK_FALSE(cmdline_get_ulong("n=12a", "n", &v));
+    CHECK_FALSE(cmdline_get_ulong("n=0x", "n", &v));
+    CHECK_FALSE(cmdline_get_ulong("n=", "n", &v));
+  }
+}
+
+TEST_SUITE("glob") {
+  TEST_CASE("wildcards") {
+    CHECK(glob_match("*", ""));
+    CHECK(glob_match("*", "anything.at_all"));
+    CHECK(glob_match("traps.*", "traps.load_fault"));
+    CHECK_FALSE(glob_match("traps.*", "smp.ipi"));
+    CHECK(glob_match("*.ipi", "smp.ipi"));
+    CHECK(glob_match("s?p.*", "smp.ipi"));
+    CHECK_FALSE(glob_match("s?p.*", "sp.ipi"));
+    CHECK(glob_match("a*b*c", "aXXbYYc"));
+    CHECK_FALSE(glob_match("a*b*c", "aXXbYY"));
+    CHECK(glob_match("[st]mp.*", "smp.x"));
+    CHECK(glob_match("[a-z]mp.*", "smp.x"));
+    CHECK_FALSE(glob_match("[!s]mp.*", "smp.x"));
+    CHECK(glob_match("[[]x", "[x"));
+    CHECK(glob_match("[x", "[x"));  // malformed class matches literally
+    CHECK(glob_match("exact", "exact"));
+    CHECK_FALSE(glob_match("exact", "exactly"));
+    CHECK_FALSE(glob_match("exactly", "exact"));
+  }
+
+  TEST_CASE("literal detection") {
+    CHECK(glob_is_literal("ktest_selftest.must_fail"));
+    CHECK_FALSE(glob_is_literal("ktest_selftest.*"));
+    CHECK_FALSE(glob_is_literal("a?"));
+    CHECK_FALSE(glob_is_literal("[ab]"));
+  }
+
+  TEST_CASE("pathological patterns finish") {
+    std::string s(2000, 'a');
+    CHECK_FALSE(glob_match("*a*a*a*a*a*a*a*a*b", s.c_str()));
+  }
+}
