@@ -10,6 +10,15 @@
 #   KTEST          test glob for `make run`/`make check-qemu` (e.g. KTEST=sbi.*)
 
 BUILD ?= build
+
+# Quiet build lines ("  CXX  file"); V=1 prints the full commands.
+ifeq ($(V),1)
+  Q :=
+  quiet = @true
+else
+  Q := @
+  quiet = @printf '  %-7s %s\n'
+endif
 BOARD ?= virt
 SMP ?= 4
 MEM ?= 512M
@@ -63,11 +72,13 @@ kernel: $(BUILD)/kernel.elf $(BUILD)/Image
 
 $(BUILD)/obj/%.o: %.cc
 	@mkdir -p $(dir $@)
-	$(CXX) $(CXXFLAGS_KERNEL) -c $< -o $@
+	$(quiet) CXX $<
+	$(Q)$(CXX) $(CXXFLAGS_KERNEL) -c $< -o $@
 
 $(BUILD)/obj/%.o: %.S
 	@mkdir -p $(dir $@)
-	$(CXX) $(ASFLAGS_KERNEL) -c $< -o $@
+	$(quiet) AS $<
+	$(Q)$(CXX) $(ASFLAGS_KERNEL) -c $< -o $@
 
 # Two-pass link for the embedded symbol table (Oops backtraces): the table
 # lives in .ksyms after all code and data, so filling it in cannot move any
@@ -75,20 +86,22 @@ $(BUILD)/obj/%.o: %.S
 KSYMS_EMPTY := $(BUILD)/obj/ksyms-empty.o
 $(KSYMS_EMPTY): tools/gen-ksyms
 	@mkdir -p $(dir $@)
-	tools/gen-ksyms < /dev/null > $(@:.o=.S)
-	$(CXX) $(ASFLAGS_KERNEL) -c $(@:.o=.S) -o $@
+	$(Q)tools/gen-ksyms < /dev/null > $(@:.o=.S)
+	$(Q)$(CXX) $(ASFLAGS_KERNEL) -c $(@:.o=.S) -o $@
 
 LDFLAGS_KERNEL := -T $(LDSCRIPT) --build-id=none -static -nostdlib --no-dynamic-linker -z noexecstack
 
 $(BUILD)/kernel.elf: $(KERNEL_OBJS) $(LDSCRIPT) $(KSYMS_EMPTY)
-	$(LD) $(LDFLAGS_KERNEL) -o $@.pass1 $(KERNEL_OBJS) $(KSYMS_EMPTY)
-	$(NM) -n $@.pass1 | tools/gen-ksyms > $(BUILD)/obj/ksyms.S
-	$(CXX) $(ASFLAGS_KERNEL) -c $(BUILD)/obj/ksyms.S -o $(BUILD)/obj/ksyms.o
-	$(LD) $(LDFLAGS_KERNEL) -o $@ $(KERNEL_OBJS) $(BUILD)/obj/ksyms.o
+	$(quiet) LD $@
+	$(Q)$(LD) $(LDFLAGS_KERNEL) -o $@.pass1 $(KERNEL_OBJS) $(KSYMS_EMPTY)
+	$(Q)$(NM) -n $@.pass1 | tools/gen-ksyms > $(BUILD)/obj/ksyms.S
+	$(Q)$(CXX) $(ASFLAGS_KERNEL) -c $(BUILD)/obj/ksyms.S -o $(BUILD)/obj/ksyms.o
+	$(Q)$(LD) $(LDFLAGS_KERNEL) -o $@ $(KERNEL_OBJS) $(BUILD)/obj/ksyms.o
 	@rm -f $@.pass1
 
 $(BUILD)/Image: $(BUILD)/kernel.elf
-	$(OBJCOPY) -O binary $< $@
+	$(quiet) OBJCOPY $@
+	$(Q)$(OBJCOPY) -O binary $< $@
 
 -include $(KERNEL_OBJS:.o=.d)
 
@@ -105,10 +118,12 @@ HOST_OBJS    := $(patsubst %.cc,$(BUILD)/host/obj/%.o,$(HOST_LIB_CC) $(HOST_MM_C
 
 $(BUILD)/host/obj/%.o: %.cc
 	@mkdir -p $(dir $@)
-	$(HOSTCXX) $(HOST_CXXFLAGS) -c $< -o $@
+	$(quiet) HOSTCXX $<
+	$(Q)$(HOSTCXX) $(HOST_CXXFLAGS) -c $< -o $@
 
 $(BUILD)/host/unit-tests: $(HOST_OBJS)
-	$(HOSTCXX) -fsanitize=address,undefined -o $@ $^
+	$(quiet) HOSTLD $@
+	$(Q)$(HOSTCXX) -fsanitize=address,undefined -o $@ $^
 
 -include $(HOST_OBJS:.o=.d)
 

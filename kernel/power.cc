@@ -5,6 +5,9 @@
 #include <asm/sbi.h>
 #include <kernel/printk.h>
 
+// arch/riscv/kernel/semihosting.S
+extern "C" uint64_t semihosting_call(uint64_t op, uint64_t arg);
+
 namespace {
 
 uint64_t finisher_pa;
@@ -15,25 +18,6 @@ constexpr uint32_t kFinisherFail = 0x3333;
 
 constexpr uint64_t kSysExit = 0x18;
 constexpr uint64_t kAdpStoppedApplicationExit = 0x20026;
-
-// RISC-V semihosting: the magic sequence around ebreak must not be
-// compressed and must not cross a page (hence the alignment).
-uint64_t semihosting_call(uint64_t op, uint64_t arg) {
-  register uint64_t a0 asm("a0") = op;
-  register uint64_t a1 asm("a1") = arg;
-  asm volatile(
-      ".option push\n"
-      ".option norvc\n"
-      ".balign 16\n"
-      "slli zero, zero, 0x1f\n"
-      "ebreak\n"
-      "srai zero, zero, 7\n"
-      ".option pop\n"
-      : "+r"(a0)
-      : "r"(a1)
-      : "memory");
-  return a0;
-}
 
 [[noreturn]] void halt() {
   for (;;) asm volatile("wfi");
