@@ -108,7 +108,7 @@ $(BUILD)/Image: $(BUILD)/kernel.elf
 # ---- host tests (doctest, ASan+UBSan) ---------------------------------------
 HOST_CXXFLAGS := -std=c++20 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
   -fno-omit-frame-pointer -DHOST_TEST $(WARNINGS) -Ilib/include -Imm/include \
-  -Itests/host -MMD -MP
+  -Itests/host -MMD -MP -DHOST_BUILD_DIR='"$(BUILD)/host"'
 # lib/ and mm/ files that are host-buildable (everything in lib/, the mm files
 # listed by mm/host-sources.mk once they exist).
 HOST_LIB_CC  := $(wildcard lib/*.cc)
@@ -121,7 +121,15 @@ $(BUILD)/host/obj/%.o: %.cc
 	$(quiet) HOSTCXX $<
 	$(Q)$(HOSTCXX) $(HOST_CXXFLAGS) -c $< -o $@
 
-$(BUILD)/host/unit-tests: $(HOST_OBJS)
+# Device trees of the real boards, compiled for the host tests.
+BOARD_DTS  := $(wildcard board/*/*.dts)
+BOARD_DTBS := $(patsubst board/%.dts,$(BUILD)/host/data/%.dtb,$(BOARD_DTS))
+$(BUILD)/host/data/%.dtb: board/%.dts
+	@mkdir -p $(dir $@)
+	$(quiet) DTC $<
+	$(Q)dtc -q -I dts -O dtb -o $@ $<
+
+$(BUILD)/host/unit-tests: $(HOST_OBJS) | $(BOARD_DTBS)
 	$(quiet) HOSTLD $@
 	$(Q)$(HOSTCXX) -fsanitize=address,undefined -o $@ $^
 
