@@ -4,6 +4,8 @@
  */
 #include <asm/csr.h>
 #include <asm/sbi.h>
+#include <kernel/console.h>
+#include <kernel/devicetree.h>
 #include <kernel/ktest.h>
 #include <kernel/panic.h>
 #include <kernel/power.h>
@@ -18,12 +20,22 @@ void run_constructors() {
   for (auto fn = __init_array_start; fn != __init_array_end; fn++) (*fn)();
 }
 
+// Runs the self-tests selected by ktest= (all by default) and returns the
+// exit code for QEMU: 0 when everything passed.
+int run_selftests() {
+  static char filter[256];
+  const bool given = cmdline_param("ktest", filter, sizeof(filter));
+  const KTestTotals t = ktest_run(given ? filter : nullptr);
+  return t.failed ? 1 : 0;
+}
+
 }  // namespace
 
 extern "C" [[noreturn]] void start_kernel(unsigned long hartid, uintptr_t dtb_pa) {
   run_constructors();
   pr_notice("Booting on hart %lu, device tree at 0x%lx\n", hartid, dtb_pa);
+  setup_devicetree(dtb_pa);
+  console_init(machine().console);
   sbi_init();
-  const KTestTotals t = ktest_run(nullptr);
-  machine_exit(t.failed ? 1 : 0);
+  machine_exit(run_selftests());
 }
