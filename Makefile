@@ -139,25 +139,34 @@ $(BUILD)/host/unit-tests: $(HOST_OBJS) | $(BOARD_DTBS)
 deps:
 	@tools/install-deps
 
-check-host: deps $(BUILD)/host/unit-tests
+# Host doctest suites under ASan+UBSan.
+check-host: deps
+	@$(MAKE) --no-print-directory $(BUILD)/host/unit-tests
 	@tools/run-host-tests $(BUILD)/host/unit-tests $(BUILD)/results/host.txt
 
-check-qemu: deps kernel
+# In-kernel self-tests on every QEMU configuration.
+check-qemu: deps
+	@$(MAKE) --no-print-directory kernel
 	@tools/test-qemu $(BUILD) $(BUILD)/results
 
+# Everything; ends with "N passed, N failed" and fails when anything did.
 test: deps
 	@$(MAKE) --no-print-directory kernel $(BUILD)/host/unit-tests
-	@mkdir -p $(BUILD)/results && rm -f $(BUILD)/results/*.txt
-	@tools/run-host-tests $(BUILD)/host/unit-tests $(BUILD)/results/host.txt || true
+	@rm -rf $(BUILD)/results && mkdir -p $(BUILD)/results
+	@echo "== host tests (doctest, ASan+UBSan)"
+	@tools/run-host-tests $(BUILD)/host/unit-tests $(BUILD)/results/host.txt > $(BUILD)/results/host.log 2>&1 || \
+	  { echo "   FAILED; log: $(BUILD)/results/host.log"; tail -n 30 $(BUILD)/results/host.log; }
 	@tools/test-qemu $(BUILD) $(BUILD)/results || true
 	@tools/summarize $(BUILD)/results
 
-run: deps kernel
+run: deps
+	@$(MAKE) --no-print-directory kernel
 	tools/run-qemu --board $(BOARD) --smp $(SMP) --mem $(MEM) --image $(BUILD)/Image \
-	  $(if $(KTEST),--append "ktest=$(KTEST) $(APPEND)",$(if $(APPEND),--append "$(APPEND)",)) --interactive
+	  --append "$(strip $(if $(KTEST),ktest=$(KTEST)) $(APPEND))" --interactive
 
-gdb: deps kernel
-	tools/gdb-qemu --board $(BOARD) --smp $(SMP) --mem $(MEM) --build $(BUILD) $(if $(APPEND),--append "$(APPEND)",)
+gdb: deps
+	@$(MAKE) --no-print-directory kernel
+	tools/gdb-qemu --board $(BOARD) --smp $(SMP) --mem $(MEM) --build $(BUILD) --append "$(APPEND)"
 
 clean:
 	rm -rf $(BUILD)
