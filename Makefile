@@ -94,7 +94,7 @@ LDFLAGS_KERNEL := -T $(LDSCRIPT) --build-id=none -static -nostdlib --no-dynamic-
 $(BUILD)/kernel.elf: $(KERNEL_OBJS) $(LDSCRIPT) $(KSYMS_EMPTY)
 	$(quiet) LD $@
 	$(Q)$(LD) $(LDFLAGS_KERNEL) -o $@.pass1 $(KERNEL_OBJS) $(KSYMS_EMPTY)
-	$(Q)$(NM) -n $@.pass1 | tools/gen-ksyms > $(BUILD)/obj/ksyms.S
+	$(Q)$(NM) -n -C $@.pass1 | tools/gen-ksyms > $(BUILD)/obj/ksyms.S
 	$(Q)$(CXX) $(ASFLAGS_KERNEL) -c $(BUILD)/obj/ksyms.S -o $(BUILD)/obj/ksyms.o
 	$(Q)$(LD) $(LDFLAGS_KERNEL) -o $@ $(KERNEL_OBJS) $(BUILD)/obj/ksyms.o
 	@rm -f $@.pass1

@@ -4,9 +4,11 @@
  */
 #include <asm/csr.h>
 #include <asm/sbi.h>
+#include <asm/traps.h>
 #include <kernel/console.h>
 #include <kernel/devicetree.h>
 #include <kernel/ktest.h>
+#include <kernel/percpu.h>
 #include <kernel/panic.h>
 #include <kernel/power.h>
 #include <kernel/printk.h>
@@ -32,10 +34,13 @@ int run_selftests() {
 }  // namespace
 
 extern "C" [[noreturn]] void start_kernel(unsigned long hartid, uintptr_t dtb_pa) {
+  set_this_cpu(&cpus[0]);
+  cpus[0].hartid = hartid;
   run_constructors();
   pr_notice("Booting on hart %lu, device tree at 0x%lx\n", hartid, dtb_pa);
   setup_devicetree(dtb_pa);
   console_init(machine().console);
+  trap_init();
   sbi_init();
   machine_exit(run_selftests());
 }

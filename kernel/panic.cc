@@ -2,6 +2,7 @@
 #include <kernel/panic.h>
 
 #include <asm/irqflags.h>
+#include <asm/traps.h>
 #include <kernel/power.h>
 #include <kernel/printk.h>
 #include <lib/string.h>
@@ -14,6 +15,7 @@ void panic(const char* fmt, ...) {
   vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);
   pr_emerg("Kernel panic - not syncing: %s\n", msg);
+  dump_stack();
   machine_exit(EXIT_CODE_PANIC);
 }
 

@@ -1,6 +1,9 @@
 // Placeholder: SMP bring-up. A started secondary hart parks.
 #include <asm/csr.h>
 #include <asm/smp.h>
+#include <kernel/percpu.h>
+
+cpu cpus[NR_CPUS];
 
 void handle_ipi() {}
 

@@ -1,0 +1,130 @@
+/*
+ * The trap handler. entry.S saves a pt_regs and calls do_trap(), which
+ * dispatches on scause:
+ *
+ *   interrupts    timer -> handle_timer_interrupt(), software -> handle_ipi(),
+ *                 external -> reported (no PLIC driver yet)
+ *   exceptions    an armed probe_fault() catches any exception first;
+ *                 page/access faults -> do_page_fault() (exception table,
+ *                 later demand paging); anything else from the kernel is an
+ *                 Oops. (User mode does not exist yet: the same Oops path
+ *                 reports a user trap until signals arrive.)
+ */
+#include <asm/traps.h>
+
+#include <asm/csr.h>
+#include <asm/smp.h>
+#include <kernel/percpu.h>
+#include <kernel/printk.h>
+#include <kernel/time.h>
+#include <lib/string.h>
+
+extern "C" void handle_exception();
+void do_page_fault(pt_regs* regs);
+
+namespace {
+
+bool catch_fault(pt_regs* regs) {
+  cpu* c = this_cpu();
+  FaultCatch* fc = c->fault_catch;
+  if (!fc || user_mode(regs)) return false;
+  c->fault_catch = nullptr;  // one shot: a fault in the landing path is an Oops
+  *fc->record = TrapRecord{regs->cause, regs->epc, regs->badaddr};
+  // Resume in kernel_longjmp(&fc->jb, 1) instead of at the faulting insn.
+  regs->epc = reinterpret_cast<uint64_t>(&kernel_longjmp);
+  regs->a0 = reinterpret_cast<uint64_t>(&fc->jb);
+  regs->a1 = 1;
+  return true;
+}
+
+void handle_interrupt(pt_regs* regs) {
+  switch (scause_interrupt(regs->cause)) {
+    case Interrupt::SupervisorTimer:
+      handle_timer_interrupt();
+      return;
+    case Interrupt::SupervisorSoftware:
+      handle_ipi();
+      return;
+    case Interrupt::SupervisorExternal:
+      // No PLIC driver yet: mask so a stuck line cannot storm.
+      csr_clear<Csr::Sie>(IE_SEIE);
+      pr_warn("traps: unexpected external interrupt; masked\n");
+      return;
+    case Interrupt::CounterOverflow:
+      break;
+  }
+  pr_warn("traps: unexpected interrupt %s (scause 0x%lx)\n", scause_name(regs->cause), regs->cause);
+}
+
+}  // namespace
+
+const char* scause_name(uint64_t scause) {
+  if (scause_is_interrupt(scause)) {
+    switch (scause_interrupt(scause)) {
+      case Interrupt::SupervisorSoftware: return "supervisor software interrupt";
+      case Interrupt::SupervisorTimer: return "supervisor timer interrupt";
+      case Interrupt::SupervisorExternal: return "supervisor external interrupt";
+      case Interrupt::CounterOverflow: return "counter overflow interrupt";
+    }
+    return "unknown interrupt";
+  }
+  switch (scause_exception(scause)) {
+    case Scause::InstructionMisaligned: return "instruction address misaligned";
+    case Scause::InstructionAccessFault: return "instruction access fault";
+    case Scause::IllegalInstruction: return "illegal instruction";
+    case Scause::Breakpoint: return "breakpoint";
+    case Scause::LoadMisaligned: return "load address misaligned";
+    case Scause::LoadAccessFault: return "load access fault";
+    case Scause::StoreMisaligned: return "store/AMO address misaligned";
+    case Scause::StoreAccessFault: return "store/AMO access fault";
+    case Scause::EcallFromU: return "environment call from U-mode";
+    case Scause::EcallFromS: return "environment call from S-mode";
+    case Scause::InstructionPageFault: return "instruction page fault";
+    case Scause::LoadPageFault: return "load page fault";
+    case Scause::StorePageFault: return "store/AMO page fault";
+  }
+  return "unknown exception";
+}
+
+void trap_init() {
+  csr_write<Csr::Sscratch>(0);
+  csr_write<Csr::Stvec>(reinterpret_cast<uint64_t>(&handle_exception));
+}
+
+extern "C" void do_trap(pt_regs* regs) {
+  if (scause_is_interrupt(regs->cause)) {
+    handle_interrupt(regs);
+    return;
+  }
+  if (catch_fault(regs)) return;
+  switch (scause_exception(regs->cause)) {
+    case Scause::InstructionPageFault:
+    case Scause::LoadPageFault:
+    case Scause::StorePageFault:
+    case Scause::InstructionAccessFault:
+    case Scause::LoadAccessFault:
+    case Scause::StoreAccessFault:
+      do_page_fault(regs);
+      return;
+    default:
+      break;
+  }
+  char what[64];
+  snprintf(what, sizeof(what), "Oops - %s", scause_name(regs->cause));
+  die(regs, what);
+}
+
+bool probe_fault(void (*fn)(void*), void* arg, TrapRecord* rec) {
+  FaultCatch fc;
+  fc.record = rec;
+  cpu* c = this_cpu();
+  FaultCatch* const saved = c->fault_catch;
+  if (kernel_setjmp(&fc.jb) == 0) {
+    c->fault_catch = &fc;
+    fn(arg);
+    c->fault_catch = saved;
+    return false;
+  }
+  c->fault_catch = saved;
+  return true;
+}
