@@ -3,7 +3,9 @@
  * Reads as a table of contents, one call per subsystem in order.
  */
 #include <asm/csr.h>
+#include <asm/irqflags.h>
 #include <asm/sbi.h>
+#include <asm/smp.h>
 #include <asm/traps.h>
 #include <kernel/console.h>
 #include <kernel/devicetree.h>
@@ -12,6 +14,7 @@
 #include <kernel/panic.h>
 #include <kernel/power.h>
 #include <kernel/printk.h>
+#include <kernel/time.h>
 
 extern "C" void (*__init_array_start[])();
 extern "C" void (*__init_array_end[])();
@@ -42,5 +45,8 @@ extern "C" [[noreturn]] void start_kernel(unsigned long hartid, uintptr_t dtb_pa
   console_init(machine().console);
   trap_init();
   sbi_init();
+  time_init();
+  local_irq_enable();
+  smp_init();
   machine_exit(run_selftests());
 }

@@ -1,13 +1,188 @@
-// Placeholder: SMP bring-up. A started secondary hart parks.
-#include <asm/csr.h>
+/*
+ * SMP bring-up and inter-processor calls.
+ *
+ * smp_init() walks the device tree's harts: each that is enabled, has an
+ * MMU and is not the boot hart gets a logical id, a 16 KiB boot stack from
+ * a static array, and is started with SBI HSM hart_start at
+ * secondary_start_sbi (a1 = its stack). Firmware without HSM started every
+ * hart at once; head.S parked the lottery losers in a spin loop reading
+ * __cpu_spinwait_sp[hartid], so there publishing the stack releases them.
+ * Each secondary installs the trap vector, starts its timer, marks itself
+ * online and idles in wfi. The boot hart waits a bounded time per hart and
+ * reports those that never arrive.
+ *
+ * Cross-calls: one slot per target CPU, filled under call_lock by the
+ * caller, delivered by an SBI IPI, run in handle_ipi(), acknowledged by
+ * clearing the slot.
+ */
 #include <asm/smp.h>
-#include <kernel/percpu.h>
+
+#include <atomic>
+
+#include <asm/csr.h>
+#include <asm/irqflags.h>
+#include <asm/page.h>
+#include <asm/sbi.h>
+#include <asm/traps.h>
+#include <kernel/devicetree.h>
+#include <kernel/printk.h>
+#include <kernel/spinlock.h>
+#include <kernel/time.h>
+#include <lib/bitops.h>
+#include <lib/string.h>
 
 cpu cpus[NR_CPUS];
 
-void handle_ipi() {}
+extern "C" char secondary_start_sbi[];
+extern "C" uint64_t __cpu_spinwait_sp[LAYOUT_MAX_HARTS];
+
+namespace {
+
+constexpr size_t kStackSize = LAYOUT_BOOT_STACK_SIZE;
+alignas(16) uint8_t secondary_stacks[NR_CPUS][kStackSize];
+
+std::atomic<cpumask_t> online_mask{0};
+unsigned nr_cpus_possible = 1;
+
+struct CallSlot {
+  std::atomic<void (*)(void*)> fn{nullptr};
+  void* arg = nullptr;
+};
+CallSlot call_slots[NR_CPUS];
+SpinLock call_lock;
+
+void mark_online(cpu* c) {
+  c->online = true;
+  online_mask.fetch_or(cpumask_t{1} << c->id, std::memory_order_release);
+}
+
+bool start_hart(cpu* c) {
+  const uint64_t sp = reinterpret_cast<uint64_t>(secondary_stacks[c->id] + kStackSize);
+  if (sbi_info.has_hsm) {
+    const SbiRet r = sbi_hart_start(c->hartid, __pa_symbol(secondary_start_sbi), sp);
+    if (!r.ok()) {
+      pr_err("smp: hart %lu: SBI hart_start failed: %s\n", c->hartid, sbi_error_name(r.error));
+      return false;
+    }
+    return true;
+  }
+  if (c->hartid >= LAYOUT_MAX_HARTS) return false;
+  // The parked hart reads this with its MMU off; the fence orders the
+  // stores that set up its struct cpu before the release.
+  std::atomic_thread_fence(std::memory_order_release);
+  __atomic_store_n(&__cpu_spinwait_sp[c->hartid], sp, __ATOMIC_RELEASE);
+  return true;
+}
+
+bool wait_online(const cpu* c) {
+  const uint64_t deadline = rdtime() + machine().timebase_frequency;  // one second
+  while (!(online_mask.load(std::memory_order_acquire) & (cpumask_t{1} << c->id))) {
+    if (rdtime() > deadline) return false;
+    cpu_relax();
+  }
+  return true;
+}
+
+uint64_t hart_mask_of(cpumask_t mask) {
+  uint64_t harts = 0;
+  for (unsigned i = 0; i < NR_CPUS; i++)
+    if ((mask >> i) & 1) harts |= uint64_t{1} << cpus[i].hartid;
+  return harts;
+}
+
+}  // namespace
+
+unsigned num_online_cpus() { return static_cast<unsigned>(hweight64(cpu_online_mask())); }
+cpumask_t cpu_online_mask() { return online_mask.load(std::memory_order_acquire); }
+
+unsigned smp_init() {
+  cpu* boot = this_cpu();
+  boot->id = 0;
+  mark_online(boot);
+  const MachineInfo& m = machine();
+  unsigned next_id = 1;
+  for (unsigned i = 0; i < m.nr_harts; i++) {
+    const DtHart& h = m.harts[i];
+    if (h.hartid == boot->hartid) continue;
+    if (!h.okay || !h.has_mmu) {
+      pr_info("smp: hart %u skipped (%s)\n", h.hartid, !h.okay ? "disabled" : "no MMU");
+      continue;
+    }
+    if (next_id >= NR_CPUS) {
+      pr_warn("smp: hart %u skipped: NR_CPUS is %u\n", h.hartid, NR_CPUS);
+      continue;
+    }
+    cpu* c = &cpus[next_id];
+    c->id = next_id++;
+    c->hartid = h.hartid;
+    nr_cpus_possible++;
+    if (!start_hart(c) || !wait_online(c)) pr_err("smp: hart %lu did not come online\n", c->hartid);
+  }
+  char list[8 * NR_CPUS] = "";
+  size_t len = 0;
+  for (unsigned i = 0; i < NR_CPUS; i++)
+    if (cpu_online(i)) len += static_cast<size_t>(scnprintf(list + len, sizeof(list) - len, " %lu", cpus[i].hartid));
+  pr_info("smp: Brought up %u of %u harts:%s\n", num_online_cpus(), nr_cpus_possible, list);
+  return num_online_cpus();
+}
 
 extern "C" [[noreturn]] void secondary_start_kernel(unsigned long hartid) {
-  (void)hartid;
+  cpu* c = nullptr;
+  for (unsigned i = 1; i < NR_CPUS; i++)
+    if (cpus[i].hartid == hartid && cpus[i].id == i) c = &cpus[i];
+  if (!c) {
+    // Not a hart smp_init() started (a stray lottery loser): park for good.
+    for (;;) wait_for_interrupt();
+  }
+  set_this_cpu(c);
+  trap_init();
+  time_init_cpu();
+  pr_info("CPU%u: hart %lu online\n", c->id, hartid);
+  mark_online(c);
+  local_irq_enable();
   for (;;) wait_for_interrupt();
+}
+
+void handle_ipi() {
+  csr_clear<Csr::Sip>(IE_SSIE);  // SSIP: acknowledge before looking for work
+  cpu* c = this_cpu();
+  c->ipis++;
+  CallSlot& slot = call_slots[c->id];
+  if (auto fn = slot.fn.load(std::memory_order_acquire)) {
+    fn(slot.arg);
+    slot.fn.store(nullptr, std::memory_order_release);
+  }
+}
+
+cpumask_t smp_call_function_many(cpumask_t mask, void (*fn)(void*), void* arg, bool wait) {
+  SpinLockGuard g{call_lock};
+  const unsigned self = this_cpu()->id;
+  mask &= cpu_online_mask() & ~(cpumask_t{1} << self);
+  if (!mask) return 0;
+  for (unsigned i = 0; i < NR_CPUS; i++) {
+    if (!((mask >> i) & 1)) continue;
+    // A previous no-wait call may still be running there.
+    while (call_slots[i].fn.load(std::memory_order_acquire)) cpu_relax();
+    call_slots[i].arg = arg;
+    call_slots[i].fn.store(fn, std::memory_order_release);
+  }
+  const SbiRet r = sbi_send_ipi(hart_mask_of(mask), 0);
+  if (!r.ok()) pr_err("smp: SBI send_ipi failed: %s\n", sbi_error_name(r.error));
+  if (wait) {
+    for (unsigned i = 0; i < NR_CPUS; i++)
+      while (((mask >> i) & 1) && call_slots[i].fn.load(std::memory_order_acquire)) cpu_relax();
+  }
+  return mask;
+}
+
+void on_each_cpu(void (*fn)(void*), void* arg) {
+  smp_call_function_many(~cpumask_t{0}, fn, arg, true);
+  IrqSave irq;
+  fn(arg);
+}
+
+void flush_icache_all() {
+  local_flush_icache_all();
+  const cpumask_t others = cpu_online_mask() & ~(cpumask_t{1} << this_cpu()->id);
+  if (others) sbi_remote_fence_i(hart_mask_of(others), 0);
 }

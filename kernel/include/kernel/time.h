@@ -1,7 +1,27 @@
-// Time keeping and the per-hart timer tick.
+/*
+ * Time: the timebase (rdtime ticks per second, from the device tree) and a
+ * periodic per-hart tick at HZ, armed through the Sstc stimecmp CSR where
+ * the hart has it and the firmware enabled it, else through SBI set_timer.
+ */
 #pragma once
 
 #include <stdint.h>
 
+constexpr unsigned HZ = 100;
+
+// Boot hart: reads the timebase, chooses the timer mechanism, starts the tick.
+void time_init();
+// Every hart (the boot hart through time_init): arm this hart's tick.
+void time_init_cpu();
+
 // Called from the trap handler on a supervisor timer interrupt.
 void handle_timer_interrupt();
+
+extern volatile uint64_t jiffies;  // ticks of the boot CPU since time_init()
+
+uint64_t timebase_hz();
+uint64_t ktime_get_ns();
+void udelay(uint64_t us);
+void mdelay(uint64_t ms);
+// True when this hart arms its timer through stimecmp rather than SBI.
+bool timer_uses_sstc();

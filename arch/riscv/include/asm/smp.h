@@ -1,5 +1,38 @@
-// SMP: hart bring-up and inter-processor interrupts.
+/*
+ * SMP: hart bring-up, CPU masks and cross-calls.
+ *
+ * Logical CPU ids are dense from 0; the boot hart (chosen by the firmware or
+ * by head.S's lottery, often not hart 0) is CPU 0. Only harts whose device
+ * tree node is enabled and has an mmu-type are brought up (the SiFive
+ * monitor core, hart 0 on FU540/FU740, has none).
+ */
 #pragma once
+
+#include <stdint.h>
+
+#include <kernel/percpu.h>
+
+using cpumask_t = uint64_t;  // bit n = logical CPU n
+
+// Brings every usable hart online; returns the number of CPUs online.
+unsigned smp_init();
+
+unsigned num_online_cpus();
+cpumask_t cpu_online_mask();
+inline bool cpu_online(unsigned id) { return id < NR_CPUS && (cpu_online_mask() >> id) & 1; }
 
 // Called from the trap handler on a supervisor software interrupt.
 void handle_ipi();
+
+// Runs fn(arg) on every CPU in mask except the caller, in interrupt context
+// there; waits until all have finished when `wait`. The caller must have
+// interrupts enabled (a CPU waiting for a cross-call must itself be able
+// to take one). Returns the mask of CPUs that ran it.
+cpumask_t smp_call_function_many(cpumask_t mask, void (*fn)(void*), void* arg, bool wait);
+// fn(arg) on every online CPU, the caller included (locally with
+// interrupts off, like the remote ones).
+void on_each_cpu(void (*fn)(void*), void* arg);
+
+// I-cache coherence after writing code: local fence.i, and the same on every
+// other online hart through SBI.
+void flush_icache_all();

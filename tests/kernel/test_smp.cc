@@ -1,0 +1,140 @@
+// SMP self-tests: every online hart runs code, takes IPIs and timer
+// interrupts, and spinlocks exclude under contention from all of them.
+#include <kernel/ktest.h>
+
+#include <atomic>
+
+#include <asm/csr.h>
+#include <asm/smp.h>
+#include <kernel/devicetree.h>
+#include <kernel/percpu.h>
+#include <kernel/spinlock.h>
+#include <kernel/time.h>
+
+namespace {
+
+std::atomic<uint64_t> seen_harts;
+std::atomic<unsigned> calls;
+
+void record_hart(void*) {
+  seen_harts.fetch_or(uint64_t{1} << this_cpu()->hartid);
+  calls.fetch_add(1);
+}
+
+uint64_t online_hart_mask() {
+  uint64_t m = 0;
+  for (unsigned i = 0; i < NR_CPUS; i++)
+    if (cpu_online(i)) m |= uint64_t{1} << cpus[i].hartid;
+  return m;
+}
+
+unsigned usable_dt_harts() {
+  unsigned n = 0;
+  for (unsigned i = 0; i < machine().nr_harts; i++) n += machine().harts[i].okay && machine().harts[i].has_mmu;
+  return n;
+}
+
+}  // namespace
+
+KTEST(smp, every_usable_hart_is_online) {
+  const unsigned expected = usable_dt_harts() < NR_CPUS ? usable_dt_harts() : NR_CPUS;
+  EXPECT_EQ(num_online_cpus(), expected);
+  EXPECT_EQ(this_cpu()->id, 0u);
+  EXPECT_TRUE(cpu_online(0));
+  // The SiFive monitor core (no MMU) is never among them.
+  for (unsigned i = 0; i < machine().nr_harts; i++)
+    if (!machine().harts[i].has_mmu) EXPECT_EQ((online_hart_mask() >> machine().harts[i].hartid) & 1, 0u);
+}
+
+KTEST(smp, on_each_cpu_runs_everywhere_once) {
+  seen_harts = 0;
+  calls = 0;
+  on_each_cpu(record_hart, nullptr);
+  EXPECT_EQ(seen_harts.load(), online_hart_mask());
+  EXPECT_EQ(calls.load(), num_online_cpus());
+}
+
+KTEST(smp, ipi_round_trip_to_each_cpu) {
+  if (num_online_cpus() < 2) KTEST_SKIP("needs two harts");
+  for (unsigned i = 1; i < NR_CPUS; i++) {
+    if (!cpu_online(i)) continue;
+    seen_harts = 0;
+    const uint64_t before = cpus[i].ipis;
+    const cpumask_t ran = smp_call_function_many(cpumask_t{1} << i, record_hart, nullptr, true);
+    EXPECT_EQ(ran, cpumask_t{1} << i);
+    EXPECT_EQ(seen_harts.load(), uint64_t{1} << cpus[i].hartid);
+    EXPECT_GT(cpus[i].ipis, before);
+  }
+}
+
+namespace {
+
+SpinLock contended;
+uint64_t counter;  // protected by contended
+constexpr unsigned kIncrements = 20000;
+
+void hammer(void*) {
+  for (unsigned i = 0; i < kIncrements; i++) {
+    SpinLockGuard g{contended};
+    counter = counter + 1;
+  }
+}
+
+}  // namespace
+
+KTEST(smp, spinlock_excludes_under_contention) {
+  counter = 0;
+  on_each_cpu(hammer, nullptr);
+  EXPECT_EQ(counter, uint64_t{kIncrements} * num_online_cpus());
+  EXPECT_FALSE(contended.is_locked());
+}
+
+KTEST(smp, irqsave_guard_restores_state) {
+  ASSERT_FALSE(irqs_disabled());
+  {
+    SpinLock l;
+    SpinLockIrqSaveGuard g{l};
+    EXPECT_TRUE(irqs_disabled());
+    EXPECT_TRUE(l.is_locked());
+  }
+  EXPECT_FALSE(irqs_disabled());
+}
+
+KTEST(timer, every_cpu_takes_timer_interrupts) {
+  uint64_t before[NR_CPUS];
+  for (unsigned i = 0; i < NR_CPUS; i++) before[i] = cpus[i].ticks;
+  mdelay(100);  // 10 ticks at HZ=100
+  for (unsigned i = 0; i < NR_CPUS; i++) {
+    if (!cpu_online(i)) continue;
+    EXPECT_GE(cpus[i].ticks - before[i], 2u);
+  }
+}
+
+KTEST(timer, tick_rate_is_about_hz) {
+  const uint64_t j0 = jiffies;
+  const uint64_t t0 = ktime_get_ns();
+  mdelay(200);
+  const uint64_t ticks = jiffies - j0;
+  const uint64_t ns = ktime_get_ns() - t0;
+  const uint64_t expected = ns * HZ / 1000000000ull;
+  // Behaviour, not performance: within a factor of two of HZ.
+  EXPECT_GE(ticks * 2, expected);
+  EXPECT_LE(ticks, expected * 2 + 2);
+}
+
+KTEST(timer, udelay_waits_at_least_as_asked) {
+  for (uint64_t us : {1ull, 50ull, 1000ull, 20000ull}) {
+    const uint64_t t0 = ktime_get_ns();
+    udelay(us);
+    EXPECT_GE(ktime_get_ns() - t0, us * 1000);
+  }
+}
+
+KTEST(timer, timebase_matches_the_device_tree) {
+  EXPECT_EQ(timebase_hz(), machine().timebase_frequency);
+  bool sstc = false;
+  for (unsigned i = 0; i < machine().nr_harts; i++)
+    if (machine().harts[i].hartid == this_cpu()->hartid) sstc = machine().harts[i].has_sstc;
+  if (!sstc) EXPECT_FALSE(timer_uses_sstc());
+  EXPECT_TRUE((csr_read<Csr::Sie>() & IE_STIE) != 0);
+}
