@@ -86,6 +86,25 @@ bool suite_seen_before(size_t index) {
   return false;
 }
 
+// Source order: the compiler emits a file's registrations in any order.
+bool runs_before(const KTestCase& a, const KTestCase& b) {
+  const int f = strcmp(a.file, b.file);
+  return f < 0 || (f == 0 && a.line < b.line);
+}
+
+// The selected case of `suite` that comes next after `prev` (null: the
+// first) in source order, or null.
+const KTestCase* next_case(const char* suite, const KTestCase* prev) {
+  const KTestCase* best = nullptr;
+  for (size_t i = 0; i < case_count(); i++) {
+    const KTestCase& c = __ktest_start[i];
+    if (strcmp(c.suite, suite) != 0 || !filter.selects(c)) continue;
+    if (prev && !runs_before(*prev, c)) continue;
+    if (!best || runs_before(c, *best)) best = &c;
+  }
+  return best;
+}
+
 unsigned selected_in_suite(const char* suite) {
   unsigned n = 0;
   for (size_t i = 0; i < case_count(); i++)
@@ -138,9 +157,8 @@ KTestTotals ktest_run(const char* spec) {
     suite_no++;
     console_printf("    KTAP version 1\n    # Subtest: %s\n    1..%u\n", suite, n);
     unsigned case_no = 0, suite_failed = 0, suite_skipped = 0;
-    for (size_t j = i; j < case_count(); j++) {
-      const KTestCase& c = __ktest_start[j];
-      if (strcmp(c.suite, suite) != 0 || !filter.selects(c)) continue;
+    for (const KTestCase* cp = next_case(suite, nullptr); cp; cp = next_case(suite, cp)) {
+      const KTestCase& c = *cp;
       case_no++;
       KTestContext ctx;
       c.fn(ctx);

@@ -1,15 +1,13 @@
-// SMP self-tests: every online hart runs code, takes IPIs and timer
-// interrupts, and spinlocks exclude under contention from all of them.
+// SMP self-tests: every online hart runs code and takes IPIs, and
+// spinlocks exclude under contention from all of them.
 #include <kernel/ktest.h>
 
 #include <atomic>
 
-#include <asm/csr.h>
 #include <asm/smp.h>
 #include <kernel/devicetree.h>
 #include <kernel/percpu.h>
 #include <kernel/spinlock.h>
-#include <kernel/time.h>
 
 namespace {
 
@@ -98,43 +96,4 @@ KTEST(smp, irqsave_guard_restores_state) {
     EXPECT_TRUE(l.is_locked());
   }
   EXPECT_FALSE(irqs_disabled());
-}
-
-KTEST(timer, every_cpu_takes_timer_interrupts) {
-  uint64_t before[NR_CPUS];
-  for (unsigned i = 0; i < NR_CPUS; i++) before[i] = cpus[i].ticks;
-  mdelay(100);  // 10 ticks at HZ=100
-  for (unsigned i = 0; i < NR_CPUS; i++) {
-    if (!cpu_online(i)) continue;
-    EXPECT_GE(cpus[i].ticks - before[i], 2u);
-  }
-}
-
-KTEST(timer, tick_rate_is_about_hz) {
-  const uint64_t j0 = jiffies;
-  const uint64_t t0 = ktime_get_ns();
-  mdelay(200);
-  const uint64_t ticks = jiffies - j0;
-  const uint64_t ns = ktime_get_ns() - t0;
-  const uint64_t expected = ns * HZ / 1000000000ull;
-  // Behaviour, not performance: within a factor of two of HZ.
-  EXPECT_GE(ticks * 2, expected);
-  EXPECT_LE(ticks, expected * 2 + 2);
-}
-
-KTEST(timer, udelay_waits_at_least_as_asked) {
-  for (uint64_t us : {1ull, 50ull, 1000ull, 20000ull}) {
-    const uint64_t t0 = ktime_get_ns();
-    udelay(us);
-    EXPECT_GE(ktime_get_ns() - t0, us * 1000);
-  }
-}
-
-KTEST(timer, timebase_matches_the_device_tree) {
-  EXPECT_EQ(timebase_hz(), machine().timebase_frequency);
-  bool sstc = false;
-  for (unsigned i = 0; i < machine().nr_harts; i++)
-    if (machine().harts[i].hartid == this_cpu()->hartid) sstc = machine().harts[i].has_sstc;
-  if (!sstc) EXPECT_FALSE(timer_uses_sstc());
-  EXPECT_TRUE((csr_read<Csr::Sie>() & IE_STIE) != 0);
 }

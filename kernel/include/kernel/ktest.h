@@ -35,6 +35,8 @@ struct KTestCase {
   const char* name;
   void (*fn)(KTestContext&);
   bool explicit_only;
+  const char* file;  // cases run in source order: by file, then line
+  int line;
 };
 
 struct KTestTotals {
@@ -67,7 +69,7 @@ void report(KTestContext& ctx, const char* file, int line, const char* op, const
 #define KTEST_REGISTER_(suite, name, explicit_only)                                               \
   static void ktest_fn_##suite##_##name(KTestContext& ktest_ctx_);                                \
   [[gnu::used, gnu::section(".ktest_cases")]] static const KTestCase ktest_case_##suite##_##name{ \
-      #suite, #name, ktest_fn_##suite##_##name, explicit_only};                                   \
+      #suite, #name, ktest_fn_##suite##_##name, explicit_only, __FILE__, __LINE__};                                   \
   static void ktest_fn_##suite##_##name([[maybe_unused]] KTestContext& ktest_ctx_)
 
 #define KTEST(suite, name) KTEST_REGISTER_(suite, name, false)
