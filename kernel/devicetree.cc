@@ -39,6 +39,15 @@ uint32_t used_size(const uint8_t* hdr) {
   return used;
 }
 
+// Where machine_exit() sends the verdict: exit=semihosting, else the DT's
+// sifive,test0 finisher, else SBI.
+void configure_exit() {
+  char method[32];
+  const bool semihosting =
+      cmdline_get(machine_info.bootargs, "exit", method, sizeof(method)) && strcmp(method, "semihosting") == 0;
+  power_init(machine_info.finisher.present ? machine_info.finisher.base : 0, semihosting);
+}
+
 void log_machine(const MachineInfo& m) {
   pr_info("Machine model: %s\n", m.model[0] ? m.model : m.compatible);
   for (unsigned i = 0; i < m.nr_memory; i++)
@@ -76,19 +85,16 @@ void setup_devicetree(uintptr_t dtb_pa) {
   dtb_copy[6] = static_cast<uint8_t>(used >> 8);
   dtb_copy[7] = static_cast<uint8_t>(used);
 
-  if (const DtError e = dt_parse_machine(dtb_copy, used, &machine_info); e != DtError::None)
-    fail(dtb_pa, dt_error_string(e));
+  const DtError e = dt_parse_machine(dtb_copy, used, &machine_info);
+  if (e == DtError::NoMemory || e == DtError::NoCpus) configure_exit();  // report through the finisher
+  if (e != DtError::None) fail(dtb_pa, dt_error_string(e));
+  configure_exit();
 
   printk_set_timebase(machine_info.timebase_frequency);
   if (cmdline_flag("quiet")) printk_set_loglevel(static_cast<int>(LogLevel::Warning));
   unsigned long level;
   if (cmdline_get_ulong(machine_info.bootargs, "loglevel", &level) && level <= 8)
     printk_set_loglevel(static_cast<int>(level));
-
-  char exit_method[32];
-  const bool semihosting =
-      cmdline_param("exit", exit_method, sizeof(exit_method)) && strcmp(exit_method, "semihosting") == 0;
-  power_init(machine_info.finisher.present ? machine_info.finisher.base : 0, semihosting);
 
   log_machine(machine_info);
 }

@@ -134,34 +134,6 @@ DtError dt_parse_machine(const void* blob, size_t size, MachineInfo* m) {
   copy_string(m->model, sizeof(m->model), fdt.prop_string(root, "model"));
   copy_string(m->compatible, sizeof(m->compatible), fdt.prop_string(root, "compatible"));
 
-  for (FdtNode n = fdt.first_child(root); n.valid(); n = fdt.next_sibling(n)) {
-    const char* type = fdt.prop_string(n, "device_type");
-    if (!type || strcmp(type, "memory") != 0 || !fdt.is_enabled(n)) continue;
-    uint64_t base, size_;
-    for (unsigned i = 0; fdt.reg(n, i, &base, &size_) && m->nr_memory < DT_MAX_MEMORY; i++)
-      if (size_) m->memory[m->nr_memory++] = DtRange{base, size_};
-  }
-  if (m->nr_memory == 0) return DtError::NoMemory;
-
-  for (unsigned i = 0; i < fdt.memreserve_count(); i++) {
-    uint64_t base, size_;
-    fdt.memreserve(i, &base, &size_);
-    add_reserved(m, base, size_);
-  }
-  const FdtNode resv = fdt.find_path("/reserved-memory");
-  for (FdtNode n = fdt.first_child(resv); n.valid(); n = fdt.next_sibling(n)) {
-    uint64_t base, size_;
-    for (unsigned i = 0; fdt.reg(n, i, &base, &size_); i++) add_reserved(m, base, size_);
-  }
-
-  const FdtNode cpus = fdt.find_path("/cpus");
-  if (!cpus.valid()) return DtError::NoCpus;
-  m->timebase_frequency = fdt.prop_u32(cpus, "timebase-frequency", 0);
-  parse_harts(fdt, cpus, m);
-  bool usable = false;
-  for (unsigned i = 0; i < m->nr_harts; i++) usable |= m->harts[i].okay && m->harts[i].has_mmu;
-  if (!usable) return DtError::NoCpus;
-
   const FdtNode chosen = fdt.find_path("/chosen");
   if (chosen.valid()) {
     if (const char* args = fdt.prop_string(chosen, "bootargs")) m->bootargs = args;
@@ -183,5 +155,35 @@ DtError dt_parse_machine(const void* blob, size_t size, MachineInfo* m) {
     m->plic_ndev = fdt.prop_u32(plic, "riscv,ndev", 0);
   const char* const finisher[] = {"sifive,test0"};
   find_device(fdt, finisher, &m->finisher);
+
+  // Memory and harts last: when they are missing, the caller still has the
+  // console, the finisher and bootargs to report the error through.
+  for (FdtNode n = fdt.first_child(root); n.valid(); n = fdt.next_sibling(n)) {
+    const char* type = fdt.prop_string(n, "device_type");
+    if (!type || strcmp(type, "memory") != 0 || !fdt.is_enabled(n)) continue;
+    uint64_t base, size_;
+    for (unsigned i = 0; fdt.reg(n, i, &base, &size_) && m->nr_memory < DT_MAX_MEMORY; i++)
+      if (size_) m->memory[m->nr_memory++] = DtRange{base, size_};
+  }
+
+  for (unsigned i = 0; i < fdt.memreserve_count(); i++) {
+    uint64_t base, size_;
+    fdt.memreserve(i, &base, &size_);
+    add_reserved(m, base, size_);
+  }
+  const FdtNode resv = fdt.find_path("/reserved-memory");
+  for (FdtNode n = fdt.first_child(resv); n.valid(); n = fdt.next_sibling(n)) {
+    uint64_t base, size_;
+    for (unsigned i = 0; fdt.reg(n, i, &base, &size_); i++) add_reserved(m, base, size_);
+  }
+
+  if (m->nr_memory == 0) return DtError::NoMemory;
+  const FdtNode cpus = fdt.find_path("/cpus");
+  if (!cpus.valid()) return DtError::NoCpus;
+  m->timebase_frequency = fdt.prop_u32(cpus, "timebase-frequency", 0);
+  parse_harts(fdt, cpus, m);
+  bool usable = false;
+  for (unsigned i = 0; i < m->nr_harts; i++) usable |= m->harts[i].okay && m->harts[i].has_mmu;
+  if (!usable) return DtError::NoCpus;
   return DtError::None;
 }

@@ -131,6 +131,16 @@ TEST_SUITE("fdt") {
     }
   }
 
+  TEST_CASE("a tree without memory is refused, but still names the finisher and console") {
+    // QEMU virt's tree with the memory node removed (tests/host/data/README).
+    const auto blob = qemu_dtb("qemu-virt-no-memory.dtb");
+    MachineInfo m;
+    CHECK(dt_parse_machine(blob.data(), blob.size(), &m) == DtError::NoMemory);
+    CHECK(m.finisher.present);
+    CHECK(m.finisher.base == 0x100000);
+    CHECK(m.console.present);
+  }
+
   TEST_CASE("paths, aliases, properties") {
     const auto blob = qemu_dtb("qemu-virt-smp4-512m.dtb");
     Fdt fdt;

@@ -74,13 +74,12 @@ bool start_hart(cpu* c) {
   return true;
 }
 
-bool wait_online(const cpu* c) {
-  const uint64_t deadline = rdtime() + machine().timebase_frequency;  // one second
-  while (!(online_mask.load(std::memory_order_acquire) & (cpumask_t{1} << c->id))) {
-    if (rdtime() > deadline) return false;
-    cpu_relax();
-  }
-  return true;
+// Waits until every CPU in `started` is online or the deadline passes;
+// returns the ones that made it.
+cpumask_t wait_online(cpumask_t started, uint64_t seconds) {
+  const uint64_t deadline = rdtime() + seconds * machine().timebase_frequency;
+  while ((online_mask.load(std::memory_order_acquire) & started) != started && rdtime() < deadline) cpu_relax();
+  return online_mask.load(std::memory_order_acquire) & started;
 }
 
 uint64_t hart_mask_of(cpumask_t mask) {
@@ -101,6 +100,7 @@ unsigned smp_init() {
   mark_online(boot);
   const MachineInfo& m = machine();
   unsigned next_id = 1;
+  cpumask_t started = 0;
   for (unsigned i = 0; i < m.nr_harts; i++) {
     const DtHart& h = m.harts[i];
     if (h.hartid == boot->hartid) continue;
@@ -116,7 +116,14 @@ unsigned smp_init() {
     c->id = next_id++;
     c->hartid = h.hartid;
     nr_cpus_possible++;
-    if (!start_hart(c) || !wait_online(c)) pr_err("smp: hart %lu did not come online\n", c->hartid);
+    if (start_hart(c)) started |= cpumask_t{1} << c->id;
+  }
+  // Generous: under TCG on a loaded host a vCPU thread can wait a while.
+  const cpumask_t arrived = wait_online(started, 5);
+  for (unsigned i = 1; i < next_id; i++) {
+    if ((arrived >> i) & 1) continue;
+    const SbiRet st = sbi_hart_get_status(cpus[i].hartid);
+    pr_err("smp: hart %lu did not come online (SBI HSM state %ld)\n", cpus[i].hartid, st.ok() ? st.value : -1l);
   }
   char list[8 * NR_CPUS] = "";
   size_t len = 0;

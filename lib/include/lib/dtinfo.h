@@ -81,6 +81,7 @@ const char* dt_error_string(DtError e);
 // are known to be readable at blob (the header's totalsize must fit).
 DtError fdt_validate(const void* blob, size_t size);
 
-// Fills *out. The blob must have passed fdt_validate(); strings such as
-// bootargs point into the blob.
+// Fills *out; strings such as bootargs point into the blob. On NoMemory and
+// NoCpus the other fields (console, finisher, bootargs) are still filled in,
+// so the caller can report the error and exit through them.
 DtError dt_parse_machine(const void* blob, size_t size, MachineInfo* out);
