@@ -152,11 +152,13 @@ check-qemu: deps
 # Everything; ends with "N passed, N failed" and fails when anything did.
 test: deps
 	@$(MAKE) --no-print-directory kernel $(BUILD)/host/unit-tests
+	@echo "== kernel built with clang++ (warnings are errors with both compilers)"
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/clang CXX=clang++ kernel
 	@rm -rf $(BUILD)/results && mkdir -p $(BUILD)/results
 	@echo "== host tests (doctest, ASan+UBSan)"
 	@tools/run-host-tests $(BUILD)/host/unit-tests $(BUILD)/results/host.txt > $(BUILD)/results/host.log 2>&1 || \
 	  { echo "   FAILED; log: $(BUILD)/results/host.log"; tail -n 30 $(BUILD)/results/host.log; }
-	@tools/test-qemu $(BUILD) $(BUILD)/results || true
+	@tools/test-qemu $(BUILD) $(BUILD)/results $(BUILD)/clang/Image || true
 	@tools/summarize $(BUILD)/results
 
 run: deps
