@@ -7,7 +7,9 @@
 #   BUILD          output directory (default build)
 #   BOARD SMP MEM  QEMU machine for `make run` (virt|sifive_u, hart count, RAM)
 #   APPEND         extra kernel command line for `make run`
-#   KTEST          test glob for `make run`/`make check-qemu` (e.g. KTEST=sbi.*)
+#   KTEST          test glob for `make run` (e.g. KTEST=sbi.*)
+#   BOARD SPL ITB  for `make image`: unmatched|unleashed|qemu-virt, and the
+#                  board's U-Boot SPL / ITB files for the SD-card image
 
 BUILD ?= build
 
@@ -24,6 +26,11 @@ SMP ?= 4
 MEM ?= 512M
 APPEND ?=
 KTEST ?=
+SPL ?=
+ITB ?=
+# `make image BOARD=...` names boards by their board/ folder; `make run`
+# BOARD names a QEMU machine.
+IMAGE_BOARD = $(if $(filter virt,$(BOARD)),qemu-virt,$(BOARD))
 
 # ---- toolchain probe -------------------------------------------------------
 ifeq ($(origin CROSS_COMPILE),undefined)
@@ -165,6 +172,11 @@ run: deps
 	@$(MAKE) --no-print-directory kernel
 	tools/run-qemu --board $(BOARD) --smp $(SMP) --mem $(MEM) --image $(BUILD)/Image \
 	  --append "$(strip $(if $(KTEST),ktest=$(KTEST)) $(APPEND))" --interactive
+
+# Boot media for a board: build/<board>/{boot.scr,boot.img,sdcard.img}.
+image: deps
+	@$(MAKE) --no-print-directory kernel
+	@tools/mkimage-board $(IMAGE_BOARD) $(BUILD)/Image $(BUILD) $(SPL) $(ITB)
 
 gdb: deps
 	@$(MAKE) --no-print-directory kernel
