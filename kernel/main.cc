@@ -3,6 +3,7 @@
  * Reads as a table of contents, one call per subsystem in order.
  */
 #include <asm/csr.h>
+#include <asm/errata.h>
 #include <asm/irqflags.h>
 #include <asm/sbi.h>
 #include <asm/smp.h>
@@ -45,6 +46,7 @@ extern "C" [[noreturn]] void start_kernel(unsigned long hartid, uintptr_t dtb_pa
   console_init(machine().console);
   trap_init();
   sbi_init();
+  errata_init();
   time_init();
   local_irq_enable();
   smp_init();

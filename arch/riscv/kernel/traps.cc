@@ -13,6 +13,7 @@
 #include <asm/traps.h>
 
 #include <asm/csr.h>
+#include <asm/errata.h>
 #include <asm/smp.h>
 #include <kernel/percpu.h>
 #include <kernel/printk.h>
@@ -96,8 +97,12 @@ extern "C" void do_trap(pt_regs* regs) {
     handle_interrupt(regs);
     return;
   }
+  const Scause cause = scause_exception(regs->cause);
+  if (cpu_errata.cip_453 &&
+      (cause == Scause::InstructionPageFault || cause == Scause::InstructionAccessFault))
+    regs->badaddr = sign_extend_sv39(regs->badaddr);
   if (catch_fault(regs)) return;
-  switch (scause_exception(regs->cause)) {
+  switch (cause) {
     case Scause::InstructionPageFault:
     case Scause::LoadPageFault:
     case Scause::StorePageFault:
