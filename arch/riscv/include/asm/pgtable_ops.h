@@ -1,0 +1,88 @@
+/*
+ * Sv39 page-table editing: map, unmap, protect and translate ranges with
+ * any leaf size, over page-table pages obtained through PtAlloc. The code
+ * knows nothing about where table pages live, so the kernel (direct map,
+ * boot pool or page allocator) and the host tests (a simulated physical
+ * memory) run the same implementation (arch/riscv/mm/pgtable.cc).
+ *
+ *   level 2: 1 GiB per entry (root)   level 1: 2 MiB   level 0: 4 KiB
+ *
+ * Invariants kept: leaves carry A, and D exactly when writable (SiFive
+ * cores fault rather than set them); non-leaf entries carry V only; a table
+ * left with no valid entry by unmap() is freed and its parent entry
+ * cleared. Changing part of a large leaf first splits it into a table of
+ * next-level leaves with the same permissions. TLB maintenance is the
+ * caller's (these functions only edit memory).
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <asm/pgtable.h>
+
+struct PtAlloc {
+  void* ctx;
+  // Physical address of a zeroed page, or 0 when none is left.
+  uint64_t (*alloc)(void* ctx);
+  void (*free)(void* ctx, uint64_t pa);
+  // Where the table page at physical address pa can be read and written.
+  pte_t* (*table)(void* ctx, uint64_t pa);
+};
+
+enum class PtLevel : unsigned { Page = 0, Mega = 1, Giga = 2 };
+
+constexpr uint64_t pt_level_size(unsigned level) { return uint64_t{PAGE_SIZE} << (9 * level); }
+
+struct PtWalk {
+  bool present;
+  uint64_t pa;      // translated physical address
+  pte_t pte;        // the leaf
+  unsigned level;   // level of the leaf
+};
+
+class PageTableEditor {
+ public:
+  PageTableEditor(uint64_t root_pa, const PtAlloc& alloc) : root_(root_pa), alloc_(alloc) {}
+
+  // Maps [va, va + size) to [pa, pa + size) with `prot` (V/R/W/X/U/G; A and
+  // D are added), using leaves up to `max_level`. Fails with -EEXIST if any
+  // page is already mapped, -EINVAL on misalignment or non-canonical va,
+  // -ENOMEM when a table page cannot be had; on failure nothing is mapped.
+  int map(uintptr_t va, uint64_t pa, size_t size, pte_t prot, PtLevel max_level);
+  // Removes every mapping in the range (holes are fine); -ENOMEM only when
+  // a large leaf straddling an end must be split and no table page is left.
+  int unmap(uintptr_t va, size_t size);
+  // Sets the permissions of every mapped page in the range; holes stay holes.
+  int protect(uintptr_t va, size_t size, pte_t prot);
+  PtWalk walk(uintptr_t va) const;
+  // Pointer to the leaf PTE mapping va (null if unmapped), for A/D repair.
+  pte_t* leaf_entry(uintptr_t va, unsigned* level = nullptr) const;
+
+  uint64_t root() const { return root_; }
+
+ private:
+  int unmap_range(uint64_t table_pa, unsigned level, uintptr_t start, uintptr_t end);
+  int protect_range(uint64_t table_pa, unsigned level, uintptr_t start, uintptr_t end, pte_t prot);
+  int split(pte_t* entry, unsigned level);
+  bool table_empty(uint64_t table_pa) const;
+  pte_t* table(uint64_t pa) const { return alloc_.table(alloc_.ctx, pa); }
+
+  uint64_t root_;
+  PtAlloc alloc_;
+};
+
+// Permission bits a caller may pass; everything else is derived.
+constexpr pte_t PTE_PROT_MASK = _PAGE_VALID | _PAGE_READ | _PAGE_WRITE | _PAGE_EXEC | _PAGE_USER | _PAGE_GLOBAL;
+
+// A leaf as the editor writes it: A always, D iff writable.
+constexpr pte_t make_leaf(uint64_t pa, pte_t prot) {
+  prot &= PTE_PROT_MASK;
+  return pfn_pte(pa >> PAGE_SHIFT, prot | _PAGE_VALID | _PAGE_ACCESSED | ((prot & _PAGE_WRITE) ? _PAGE_DIRTY : 0));
+}
+
+// Sv39 canonical: bits 63..39 equal bit 38.
+constexpr bool va_canonical(uintptr_t va) {
+  const uint64_t top = va >> 38;
+  return top == 0 || top == (~uint64_t{0} >> 38);
+}

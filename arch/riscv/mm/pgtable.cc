@@ -1,0 +1,170 @@
+// Sv39 page-table editing (see asm/pgtable_ops.h for the contract).
+#include <asm/pgtable_ops.h>
+
+#include <kernel/errno.h>
+
+namespace {
+
+constexpr unsigned kTopLevel = 2;
+
+unsigned index_at(uintptr_t va, unsigned level) { return (va >> (PAGE_SHIFT + 9 * level)) & (PTRS_PER_PT - 1); }
+uint64_t pte_pa(pte_t pte) { return pte_pfn(pte) << PAGE_SHIFT; }
+uint64_t level_mask(unsigned level) { return pt_level_size(level) - 1; }
+
+}  // namespace
+
+pte_t* PageTableEditor::leaf_entry(uintptr_t va, unsigned* level_out) const {
+  uint64_t table_pa = root_;
+  for (unsigned level = kTopLevel;; level--) {
+    pte_t* e = &table(table_pa)[index_at(va, level)];
+    if (!pte_present(*e)) return nullptr;
+    if (pte_leaf(*e)) {
+      if (level_out) *level_out = level;
+      return e;
+    }
+    if (level == 0) return nullptr;  // a non-leaf at level 0 is malformed
+    table_pa = pte_pa(*e);
+  }
+}
+
+PtWalk PageTableEditor::walk(uintptr_t va) const {
+  unsigned level = 0;
+  const pte_t* e = va_canonical(va) ? leaf_entry(va, &level) : nullptr;
+  if (!e) return {false, 0, 0, 0};
+  return {true, pte_pa(*e) + (va & level_mask(level)), *e, level};
+}
+
+int PageTableEditor::map(uintptr_t va, uint64_t pa, size_t size, pte_t prot, PtLevel max_level) {
+  if ((va | pa | size) & (PAGE_SIZE - 1) || size == 0) return -EINVAL;
+  if (!va_canonical(va) || !va_canonical(va + size - 1) || va + size - 1 < va) return -EINVAL;
+  size_t done = 0;
+  while (done < size) {
+    const uintptr_t v = va + done;
+    const uint64_t p = pa + done;
+    unsigned leaf_level = static_cast<unsigned>(max_level);
+    while (leaf_level > 0 &&
+           (((v | p) & level_mask(leaf_level)) != 0 || size - done < pt_level_size(leaf_level)))
+      leaf_level--;
+    uint64_t table_pa = root_;
+    int err = 0;
+    // Tables this step created: still empty if the step fails.
+    pte_t* fresh_entry[kTopLevel] = {};
+    uint64_t fresh_pa[kTopLevel] = {};
+    unsigned fresh = 0;
+    for (unsigned level = kTopLevel; level > leaf_level; level--) {
+      pte_t* e = &table(table_pa)[index_at(v, level)];
+      if (!pte_present(*e)) {
+        const uint64_t child = alloc_.alloc(alloc_.ctx);
+        if (!child) {
+          err = -ENOMEM;
+          break;
+        }
+        *e = pfn_pte(child >> PAGE_SHIFT, PAGE_TABLE);
+        fresh_entry[fresh] = e;
+        fresh_pa[fresh++] = child;
+      } else if (pte_leaf(*e)) {
+        err = -EEXIST;
+        break;
+      }
+      table_pa = pte_pa(*e);
+    }
+    if (!err) {
+      pte_t* e = &table(table_pa)[index_at(v, leaf_level)];
+      if (pte_present(*e)) err = -EEXIST;
+      else *e = make_leaf(p, prot);
+    }
+    if (err) {
+      // Roll back: this call maps all or nothing.
+      while (fresh--) {
+        *fresh_entry[fresh] = 0;
+        alloc_.free(alloc_.ctx, fresh_pa[fresh]);
+      }
+      unmap(va, done);
+      return err;
+    }
+    done += pt_level_size(leaf_level);
+  }
+  return 0;
+}
+
+int PageTableEditor::split(pte_t* entry, unsigned level) {
+  const uint64_t child = alloc_.alloc(alloc_.ctx);
+  if (!child) return -ENOMEM;
+  pte_t* t = table(child);
+  const uint64_t base = pte_pa(*entry);
+  const pte_t prot = *entry & PTE_PROT_MASK;
+  for (unsigned i = 0; i < PTRS_PER_PT; i++) t[i] = make_leaf(base + i * pt_level_size(level - 1), prot);
+  *entry = pfn_pte(child >> PAGE_SHIFT, PAGE_TABLE);
+  return 0;
+}
+
+bool PageTableEditor::table_empty(uint64_t table_pa) const {
+  const pte_t* t = table(table_pa);
+  for (unsigned i = 0; i < PTRS_PER_PT; i++)
+    if (pte_present(t[i])) return false;
+  return true;
+}
+
+// [start, end) lies inside the span of the table at `level`.
+int PageTableEditor::unmap_range(uint64_t table_pa, unsigned level, uintptr_t start, uintptr_t end) {
+  const uint64_t span = pt_level_size(level);
+  for (uintptr_t v = start; v < end;) {
+    const uintptr_t entry_end = (v & ~level_mask(level)) + span;
+    const uintptr_t stop = entry_end < end || entry_end == 0 ? entry_end : end;
+    pte_t* e = &table(table_pa)[index_at(v, level)];
+    if (pte_present(*e)) {
+      const bool whole = (v & level_mask(level)) == 0 && stop - v == span;
+      if (pte_leaf(*e) && whole) {
+        *e = 0;
+      } else {
+        if (pte_leaf(*e)) {
+          if (const int err = split(e, level)) return err;
+        }
+        const uint64_t child = pte_pa(*e);
+        if (const int err = unmap_range(child, level - 1, v, stop)) return err;
+        if (table_empty(child)) {
+          *e = 0;
+          alloc_.free(alloc_.ctx, child);
+        }
+      }
+    }
+    if (stop == 0) break;  // wrapped at the top of the address space
+    v = stop;
+  }
+  return 0;
+}
+
+int PageTableEditor::unmap(uintptr_t va, size_t size) {
+  if ((va | size) & (PAGE_SIZE - 1)) return -EINVAL;
+  if (size == 0) return 0;
+  return unmap_range(root_, kTopLevel, va, va + size);
+}
+
+int PageTableEditor::protect_range(uint64_t table_pa, unsigned level, uintptr_t start, uintptr_t end, pte_t prot) {
+  const uint64_t span = pt_level_size(level);
+  for (uintptr_t v = start; v < end;) {
+    const uintptr_t entry_end = (v & ~level_mask(level)) + span;
+    const uintptr_t stop = entry_end < end || entry_end == 0 ? entry_end : end;
+    pte_t* e = &table(table_pa)[index_at(v, level)];
+    if (pte_present(*e)) {
+      const bool whole = (v & level_mask(level)) == 0 && stop - v == span;
+      if (pte_leaf(*e) && whole) {
+        *e = make_leaf(pte_pa(*e), prot);
+      } else {
+        if (pte_leaf(*e)) {
+          if (const int err = split(e, level)) return err;
+        }
+        if (const int err = protect_range(pte_pa(*e), level - 1, v, stop, prot)) return err;
+      }
+    }
+    if (stop == 0) break;
+    v = stop;
+  }
+  return 0;
+}
+
+int PageTableEditor::protect(uintptr_t va, size_t size, pte_t prot) {
+  if ((va | size) & (PAGE_SIZE - 1)) return -EINVAL;
+  if (size == 0) return 0;
+  return protect_range(root_, kTopLevel, va, va + size, prot);
+}

@@ -1,0 +1,266 @@
+// Host tests for the Sv39 page-table editor (arch/riscv/mm/pgtable.cc) over
+// a simulated physical memory, against a per-page model.
+#include <doctest/doctest.h>
+
+#include <array>
+#include <iterator>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <random>
+
+#include <asm/pgtable_ops.h>
+#include <kernel/errno.h>
+
+namespace {
+
+struct SimMemory {
+  std::map<uint64_t, std::unique_ptr<std::array<pte_t, PTRS_PER_PT>>> pages;
+  uint64_t next_pa = 0x100000000;  // table pages live above 4 GiB
+  size_t budget = SIZE_MAX;        // allocations left (for -ENOMEM tests)
+
+  static uint64_t alloc(void* ctx) {
+    auto* m = static_cast<SimMemory*>(ctx);
+    if (m->budget == 0) return 0;
+    m->budget--;
+    const uint64_t pa = m->next_pa;
+    m->next_pa += PAGE_SIZE;
+    m->pages[pa] = std::make_unique<std::array<pte_t, PTRS_PER_PT>>();
+    m->pages[pa]->fill(0);
+    return pa;
+  }
+  static void free(void* ctx, uint64_t pa) {
+    auto* m = static_cast<SimMemory*>(ctx);
+    REQUIRE(m->pages.count(pa) == 1);
+    m->pages.erase(pa);
+  }
+  static pte_t* table(void* ctx, uint64_t pa) {
+    auto* m = static_cast<SimMemory*>(ctx);
+    REQUIRE(m->pages.count(pa) == 1);
+    return m->pages[pa]->data();
+  }
+  PtAlloc ops() { return PtAlloc{this, alloc, free, table}; }
+};
+
+// The model: maximal runs [va, end) -> pa with one set of permissions,
+// kept merged so two equal mappings have one representation.
+struct Run {
+  uintptr_t end;
+  uint64_t pa;
+  pte_t prot;
+};
+using Model = std::map<uintptr_t, Run>;
+
+void normalize(Model& m) {
+  for (auto it = m.begin(); it != m.end();) {
+    auto next = std::next(it);
+    if (next != m.end() && it->second.end == next->first && it->second.prot == next->second.prot &&
+        it->second.pa + (it->second.end - it->first) == next->second.pa) {
+      it->second.end = next->second.end;
+      m.erase(next);
+    } else {
+      ++it;
+    }
+  }
+}
+
+// Cuts the run containing `at` (if any) so that `at` starts a run.
+void cut(Model& m, uintptr_t at) {
+  auto it = m.upper_bound(at);
+  if (it == m.begin()) return;
+  --it;
+  if (it->first < at && at < it->second.end) {
+    m[at] = Run{it->second.end, it->second.pa + (at - it->first), it->second.prot};
+    it->second.end = at;
+  }
+}
+
+void model_erase(Model& m, uintptr_t va, uintptr_t end) {
+  cut(m, va);
+  cut(m, end);
+  m.erase(m.lower_bound(va), m.lower_bound(end));
+}
+
+void model_map(Model& m, uintptr_t va, uint64_t pa, size_t size, pte_t prot) {
+  m[va] = Run{va + size, pa, (prot & PTE_PROT_MASK) | _PAGE_VALID};
+  normalize(m);
+}
+
+void model_protect(Model& m, uintptr_t va, uintptr_t end, pte_t prot) {
+  cut(m, va);
+  cut(m, end);
+  for (auto it = m.lower_bound(va); it != m.end() && it->first < end; ++it)
+    it->second.prot = (prot & PTE_PROT_MASK) | _PAGE_VALID;
+  normalize(m);
+}
+
+bool model_any(const Model& m, uintptr_t va, size_t size) {
+  auto it = m.upper_bound(va);
+  if (it != m.begin() && std::prev(it)->second.end > va) return true;
+  return it != m.end() && it->first < va + size;
+}
+
+// Walks every table reachable from the root: checks the entry invariants,
+// collects the leaves as runs, counts the table pages.
+// Plain checks here (not doctest macros): this loop visits every leaf of
+// every step and doctest's per-assertion bookkeeping would dominate.
+void collect(SimMemory& mem, uint64_t table_pa, unsigned level, uintptr_t base, Model& out, size_t& tables,
+             const char*& broken) {
+  tables++;
+  const pte_t* t = SimMemory::table(&mem, table_pa);
+  for (unsigned i = 0; i < PTRS_PER_PT; i++) {
+    const pte_t e = t[i];
+    if (!pte_present(e)) continue;
+    uintptr_t va = base + i * pt_level_size(level);
+    if (level == 2 && i >= 256) va |= 0xffffff8000000000;  // sign-extend the upper half
+    if (pte_leaf(e)) {
+      const uint64_t pa = pte_pfn(e) << PAGE_SHIFT;
+      if (!(e & _PAGE_ACCESSED)) broken = "leaf without A";
+      if (((e & _PAGE_DIRTY) != 0) != ((e & _PAGE_WRITE) != 0)) broken = "leaf with D != W";
+      if (pa & (pt_level_size(level) - 1)) broken = "misaligned large leaf";
+      auto last = out.empty() ? out.end() : std::prev(out.end());
+      if (last != out.end() && last->second.end == va && last->second.prot == (e & PTE_PROT_MASK) &&
+          last->second.pa + (va - last->first) == pa)
+        last->second.end = va + pt_level_size(level);  // leaves arrive in address order: merge now
+      else
+        out[va] = Run{va + pt_level_size(level), pa, e & PTE_PROT_MASK};
+    } else if (level == 0) {
+      broken = "non-leaf at level 0";
+    } else {
+      if ((e & ~(~pte_t{0} << _PAGE_PFN_SHIFT)) != PAGE_TABLE) broken = "non-leaf with bits other than V";
+      collect(mem, pte_pfn(e) << PAGE_SHIFT, level - 1, va, out, tables, broken);
+    }
+  }
+}
+
+void check(SimMemory& mem, PageTableEditor& pt, const Model& model) {
+  Model seen;
+  size_t tables = 0;
+  const char* broken = nullptr;
+  collect(mem, pt.root(), 2, 0, seen, tables, broken);
+  REQUIRE_MESSAGE(broken == nullptr, (broken ? broken : ""));
+  REQUIRE(tables == mem.pages.size());  // every allocated table is reachable: none leaked
+  normalize(seen);
+  REQUIRE(seen.size() == model.size());
+  for (auto a = seen.cbegin(), b = model.cbegin(); a != seen.cend(); ++a, ++b) {
+    REQUIRE(a->first == b->first);
+    REQUIRE(a->second.end == b->second.end);
+    REQUIRE(a->second.pa == b->second.pa);
+    REQUIRE(a->second.prot == b->second.prot);
+  }
+}
+
+}  // namespace
+
+TEST_SUITE("pgtable") {
+  TEST_CASE("largest leaves by alignment, walk, and empty tables freed") {
+    SimMemory mem;
+    const uint64_t root = SimMemory::alloc(&mem);
+    PageTableEditor pt(root, mem.ops());
+    // 1 GiB + 2 MiB + 4 KiB, all aligned: one giga, one mega, one page leaf.
+    const uintptr_t va = 0xffffffd800000000;
+    const size_t size = (1ull << 30) + (2ull << 20) + PAGE_SIZE;
+    REQUIRE(pt.map(va, 0x80000000, size, PAGE_KERNEL, PtLevel::Giga) == 0);
+    CHECK(pt.walk(va).level == 2);
+    CHECK(pt.walk(va + (1ull << 30)).level == 1);
+    CHECK(pt.walk(va + (1ull << 30) + (2ull << 20)).level == 0);
+    CHECK(pt.walk(va + 0x1234).pa == 0x80001234);
+    CHECK_FALSE(pt.walk(va + size).present);
+    CHECK_FALSE(pt.walk(0x0000400000000000).present);  // non-canonical
+    CHECK(mem.pages.size() == 3);  // root + one level-1 + one level-0 table
+    REQUIRE(pt.unmap(va, size) == 0);
+    CHECK(mem.pages.size() == 1);  // only the root is left
+  }
+
+  TEST_CASE("errors: overlap, misalignment, no memory, all-or-nothing") {
+    SimMemory mem;
+    PageTableEditor pt(SimMemory::alloc(&mem), mem.ops());
+    CHECK(pt.map(0x1000, 0x1000, 0x1001, PAGE_KERNEL, PtLevel::Page) == -EINVAL);
+    CHECK(pt.map(0x1800, 0x1000, 0x1000, PAGE_KERNEL, PtLevel::Page) == -EINVAL);
+    CHECK(pt.map(0x0000400000000000, 0, 0x1000, PAGE_KERNEL, PtLevel::Page) == -EINVAL);
+    REQUIRE(pt.map(0x200000, 0x80000000, 0x1000, PAGE_KERNEL, PtLevel::Page) == 0);
+    const size_t before = mem.pages.size();
+    // Overlaps the existing page in its middle: nothing of it may stay mapped.
+    CHECK(pt.map(0x100000, 0x90000000, 0x200000, PAGE_KERNEL, PtLevel::Mega) == -EEXIST);
+    CHECK_FALSE(pt.walk(0x100000).present);
+    CHECK(pt.walk(0x200000).pa == 0x80000000);
+    CHECK(mem.pages.size() == before);
+    mem.budget = 0;
+    CHECK(pt.map(0x3f00000000, 0x1000, 0x1000, PAGE_KERNEL, PtLevel::Page) == -ENOMEM);  // needs new tables
+    CHECK(mem.pages.size() == before);
+  }
+
+  TEST_CASE("split on partial unmap and protect keeps the rest intact") {
+    SimMemory mem;
+    PageTableEditor pt(SimMemory::alloc(&mem), mem.ops());
+    REQUIRE(pt.map(0x40000000, 0x80000000, 1ull << 30, PAGE_KERNEL_EXEC, PtLevel::Giga) == 0);
+    REQUIRE(pt.protect(0x40001000, 0x1000, PAGE_KERNEL_RO) == 0);
+    CHECK(pt.walk(0x40001000).level == 0);
+    CHECK((pt.walk(0x40001000).pte & _PAGE_WRITE) == 0);
+    CHECK((pt.walk(0x40001000).pte & _PAGE_DIRTY) == 0);
+    CHECK(pt.walk(0x40200000).level == 1);  // the rest split only as far as needed
+    CHECK((pt.walk(0x40000000).pte & _PAGE_EXEC) != 0);
+    REQUIRE(pt.unmap(0x40002000, 0x1000) == 0);
+    CHECK_FALSE(pt.walk(0x40002000).present);
+    CHECK(pt.walk(0x40003000).pa == 0x80003000);
+    mem.budget = 0;
+    CHECK(pt.unmap(0x40400000, 0x1000) == -ENOMEM);  // needs a split, no page left
+    CHECK(pt.walk(0x40400000).present);
+  }
+
+  TEST_CASE("random map/unmap/protect against a page model") {
+    const unsigned seed = 20261124;
+    std::printf("pgtable random test seed %u\n", seed);
+    std::mt19937_64 rng(seed);
+    SimMemory mem;
+    PageTableEditor pt(SimMemory::alloc(&mem), mem.ops());
+    Model model;
+    const pte_t prots[] = {PAGE_KERNEL, PAGE_KERNEL_RO, PAGE_KERNEL_RX, PAGE_KERNEL_EXEC,
+                           _PAGE_VALID | _PAGE_READ | _PAGE_USER};
+    // A 4 GiB window at the bottom and one in the kernel half.
+    const uintptr_t windows[] = {0, 0xffffffd800000000};
+    for (int step = 0; step < 400; step++) {
+      const uintptr_t window = windows[rng() % 2];
+      // Gigapages are rare: splitting one makes 512 tables to check each step.
+      const unsigned level = rng() % 16 == 0 ? 2 : static_cast<unsigned>(rng() % 2);
+      const uint64_t unit = level == 2 ? (1ull << 30) : level == 1 ? (2ull << 20) : PAGE_SIZE;
+      const uint64_t npages = level == 2 ? 1 : 1 + rng() % (level == 1 ? 3 : 40);
+      // Mostly small units with an occasional misaligned offset.
+      const uintptr_t va = window + (rng() % 4) * (1ull << 30) + (rng() % 512) * (2ull << 20) % (1ull << 30) +
+                           (level == 0 ? (rng() % 512) * PAGE_SIZE : 0);
+      const uintptr_t va_aligned = va & ~(unit - 1);
+      const size_t size = npages * unit;
+      const uint64_t pa = 0x80000000 + (rng() % 64) * (1ull << 30) + (va_aligned & ((1ull << 30) - 1));
+      const pte_t prot = prots[rng() % 5];
+      switch (rng() % 3) {
+        case 0: {
+          const int err = pt.map(va_aligned, pa, size, prot, static_cast<PtLevel>(rng() % 3));
+          if (model_any(model, va_aligned, size)) {
+            REQUIRE(err == -EEXIST);
+          } else {
+            REQUIRE(err == 0);
+            model_map(model, va_aligned, pa, size, prot);
+          }
+          break;
+        }
+        case 1: {
+          // Unmap and protect at page granularity, splitting large leaves.
+          const uintptr_t from = va_aligned + (rng() % 8) * PAGE_SIZE;
+          REQUIRE(pt.unmap(from, size) == 0);
+          model_erase(model, from, from + size);
+          break;
+        }
+        case 2: {
+          const uintptr_t from = va_aligned + (rng() % 8) * PAGE_SIZE;
+          REQUIRE(pt.protect(from, size, prot) == 0);
+          model_protect(model, from, from + size, prot);
+          break;
+        }
+      }
+      check(mem, pt, model);
+    }
+    // Everything back: unmapping both windows leaves only the root.
+    for (uintptr_t w : windows) REQUIRE(pt.unmap(w, 8ull << 30) == 0);
+    CHECK(mem.pages.size() == 1);
+  }
+}
