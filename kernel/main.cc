@@ -5,6 +5,7 @@
 #include <asm/csr.h>
 #include <asm/errata.h>
 #include <asm/irqflags.h>
+#include <asm/mmu.h>
 #include <asm/sbi.h>
 #include <asm/smp.h>
 #include <asm/traps.h>
@@ -43,6 +44,7 @@ extern "C" [[noreturn]] void start_kernel(unsigned long hartid, uintptr_t dtb_pa
   run_constructors();
   pr_notice("Booting on hart %lu, device tree at 0x%lx\n", hartid, dtb_pa);
   setup_devicetree(dtb_pa);
+  paging_init();
   console_init(machine().console);
   trap_init();
   sbi_init();

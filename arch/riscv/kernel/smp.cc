@@ -21,6 +21,7 @@
 
 #include <asm/csr.h>
 #include <asm/irqflags.h>
+#include <asm/mmu.h>
 #include <asm/page.h>
 #include <asm/sbi.h>
 #include <asm/traps.h>
@@ -142,6 +143,7 @@ extern "C" [[noreturn]] void secondary_start_kernel(unsigned long hartid) {
     for (;;) wait_for_interrupt();
   }
   set_this_cpu(c);
+  switch_to_kernel_page_table();  // head.S used the early table (it has the identity map)
   trap_init();
   time_init_cpu();
   pr_info("CPU%u: hart %lu online\n", c->id, hartid);
