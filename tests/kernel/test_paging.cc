@@ -102,3 +102,39 @@ KTEST(paging, early_identity_map_is_gone) {
   EXPECT_EQ(get_kernel_nofault(&v, reinterpret_cast<void*>(__pa_symbol(_start))), -EFAULT);
   EXPECT_FALSE(kernel_page_table().walk(__pa_symbol(_start)).present);
 }
+
+namespace {
+
+alignas(PAGE_SIZE) uint8_t ad_page[PAGE_SIZE];
+
+pt_regs fault_regs(Scause cause, uintptr_t addr) {
+  pt_regs r{};
+  r.cause = static_cast<uint64_t>(cause);
+  r.badaddr = addr;
+  r.status = 1ull << 8;  // SPP: from the kernel
+  return r;
+}
+
+}  // namespace
+
+// QEMU sets A/D itself, so the SiFive behaviour (a page fault on a leaf with
+// A or D clear) is reproduced by handing do_page_fault() the fault a U54/U74
+// would raise, on a kernel leaf whose bits were cleared.
+KTEST(paging, fault_on_clear_accessed_dirty_is_repaired) {
+  const uintptr_t va = reinterpret_cast<uintptr_t>(ad_page);
+  pte_t* e = kernel_page_table().leaf_entry(va);
+  ASSERT_TRUE(e != nullptr);
+  const pte_t saved = *e;
+  *e &= ~(_PAGE_ACCESSED | _PAGE_DIRTY);
+  pt_regs load = fault_regs(Scause::LoadPageFault, va + 8);
+  do_page_fault(&load);  // would Oops if not repaired
+  EXPECT_TRUE((*e & _PAGE_ACCESSED) != 0);
+  EXPECT_TRUE((*e & _PAGE_DIRTY) == 0);  // a load does not dirty
+  pt_regs store = fault_regs(Scause::StorePageFault, va + 8);
+  do_page_fault(&store);
+  EXPECT_TRUE((*e & _PAGE_DIRTY) != 0);
+  EXPECT_EQ(*e, saved);
+  // A store to a read-only leaf is a real fault, not an A/D repair.
+  EXPECT_FALSE(repair_access_dirty(reinterpret_cast<uintptr_t>(&rodata_word), Scause::StorePageFault));
+  EXPECT_FALSE(repair_access_dirty(va, Scause::IllegalInstruction));
+}

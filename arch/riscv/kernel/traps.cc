@@ -21,7 +21,6 @@
 #include <lib/string.h>
 
 extern "C" void handle_exception();
-void do_page_fault(pt_regs* regs);
 
 namespace {
 

@@ -46,6 +46,12 @@ const char* scause_name(uint64_t scause);
 void trap_init();
 extern "C" void do_trap(pt_regs* regs);
 
+// Page and access faults (arch/riscv/mm/fault.cc).
+void do_page_fault(pt_regs* regs);
+// Sets A (and D for a store) on the kernel leaf mapping addr when that is
+// all the access lacked; true when it did (the access can be retried).
+bool repair_access_dirty(uintptr_t addr, Scause cause);
+
 // Oops: report an unexpected kernel trap and stop (never returns).
 [[noreturn]] void die(pt_regs* regs, const char* what);
 // Prints the registers in Linux's layout.
