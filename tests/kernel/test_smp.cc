@@ -4,6 +4,7 @@
 
 #include <atomic>
 
+#include <asm/mmu.h>
 #include <asm/smp.h>
 #include <kernel/devicetree.h>
 #include <kernel/percpu.h>
@@ -99,3 +100,39 @@ KTEST(smp, irqsave_guard_restores_state) {
   }
   EXPECT_FALSE(irqs_disabled());
 }
+
+namespace {
+
+// A scratch kernel address no one else maps (top of the direct-map window).
+constexpr uintptr_t kShootdownVa = LAYOUT_IO_BASE + LAYOUT_IO_SIZE + 0x40000000;
+alignas(PAGE_SIZE) uint64_t page_a[PAGE_SIZE / 8];
+alignas(PAGE_SIZE) uint64_t page_b[PAGE_SIZE / 8];
+std::atomic<uint64_t> seen_values[NR_CPUS];
+
+void read_scratch(void*) {
+  seen_values[this_cpu()->id] = *reinterpret_cast<volatile uint64_t*>(kShootdownVa);
+}
+
+}  // namespace
+
+KTEST(smp, remote_tlb_shootdown_is_observed_by_every_hart) {
+  page_a[0] = 0xaaaa;
+  page_b[0] = 0xbbbb;
+  PageTableEditor pt = kernel_page_table();
+  ASSERT_EQ(pt.map(kShootdownVa, __pa_symbol(page_a), PAGE_SIZE, PAGE_KERNEL, PtLevel::Page), 0);
+  ASSERT_TRUE(flush_tlb_kernel_range(kShootdownVa, PAGE_SIZE));
+  on_each_cpu(read_scratch, nullptr);  // every hart now caches the page_a translation
+  for (unsigned i = 0; i < NR_CPUS; i++)
+    if (cpu_online(i)) EXPECT_EQ(seen_values[i].load(), 0xaaaau);
+  // Point the address at page_b, shoot down, and every hart must see it.
+  ASSERT_EQ(pt.unmap(kShootdownVa, PAGE_SIZE), 0);
+  ASSERT_EQ(pt.map(kShootdownVa, __pa_symbol(page_b), PAGE_SIZE, PAGE_KERNEL, PtLevel::Page), 0);
+  ASSERT_TRUE(flush_tlb_kernel_range(kShootdownVa, PAGE_SIZE));
+  on_each_cpu(read_scratch, nullptr);
+  for (unsigned i = 0; i < NR_CPUS; i++)
+    if (cpu_online(i)) EXPECT_EQ(seen_values[i].load(), 0xbbbbu);
+  EXPECT_EQ(pt.unmap(kShootdownVa, PAGE_SIZE), 0);
+  EXPECT_TRUE(flush_tlb_kernel_range(0, ~uintptr_t{0}));
+}
+
+KTEST(smp, remote_fence_i_accepted) { EXPECT_TRUE(flush_icache_all()); }

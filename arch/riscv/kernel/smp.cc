@@ -20,10 +20,12 @@
 #include <atomic>
 
 #include <asm/csr.h>
+#include <asm/errata.h>
 #include <asm/irqflags.h>
 #include <asm/mmu.h>
 #include <asm/page.h>
 #include <asm/sbi.h>
+#include <asm/tlbflush.h>
 #include <asm/traps.h>
 #include <kernel/devicetree.h>
 #include <kernel/printk.h>
@@ -190,8 +192,26 @@ void on_each_cpu(void (*fn)(void*), void* arg) {
   fn(arg);
 }
 
-void flush_icache_all() {
+namespace {
+
+cpumask_t other_online_cpus() { return cpu_online_mask() & ~(cpumask_t{1} << this_cpu()->id); }
+
+}  // namespace
+
+bool flush_icache_all() {
   local_flush_icache_all();
-  const cpumask_t others = cpu_online_mask() & ~(cpumask_t{1} << this_cpu()->id);
-  if (others) sbi_remote_fence_i(hart_mask_of(others), 0);
+  const cpumask_t others = other_online_cpus();
+  return !others || sbi_remote_fence_i(hart_mask_of(others), 0).ok();
+}
+
+bool flush_tlb_kernel_range(uintptr_t start, uintptr_t size) {
+  const bool full = size == ~uintptr_t{0} || cpu_errata.cip_1200;
+  if (full) {
+    local_flush_tlb_all();
+  } else {
+    for (uintptr_t va = start & PAGE_MASK; va < start + size; va += PAGE_SIZE) local_flush_tlb_page(va);
+  }
+  const cpumask_t others = other_online_cpus();
+  if (!others) return true;
+  return sbi_remote_sfence_vma(hart_mask_of(others), 0, full ? 0 : start, full ? ~uint64_t{0} : size).ok();
 }

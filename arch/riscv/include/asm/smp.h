@@ -34,5 +34,9 @@ cpumask_t smp_call_function_many(cpumask_t mask, void (*fn)(void*), void* arg, b
 void on_each_cpu(void (*fn)(void*), void* arg);
 
 // I-cache coherence after writing code: local fence.i, and the same on every
-// other online hart through SBI.
-void flush_icache_all();
+// other online hart through SBI. False when the firmware refused.
+bool flush_icache_all();
+// TLB shootdown: sfence.vma for [start, start + size) on every online hart
+// (size ~0 = everything), local and remote through SBI RFENCE; under
+// CIP-1200 every flush is a full one. False when the firmware refused.
+bool flush_tlb_kernel_range(uintptr_t start, uintptr_t size);
