@@ -1,0 +1,2 @@
+# mm/ files compiled into the host tests and benchmarks (see mm/include/mm/env.h).
+HOST_MM_CC := mm/env.cc mm/memblock.cc mm/page_alloc.cc

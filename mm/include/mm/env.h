@@ -1,0 +1,32 @@
+/*
+ * What mm/ needs from its surroundings, in one small seam so the same
+ * allocator code links into the kernel and into the host tests/benchmarks:
+ * a lock (kernel: spinlock with interrupts off; host: std::mutex), a warning
+ * printer, and the physical-to-virtual offset of the memory it manages
+ * (kernel: the direct map; host: a simulated RAM buffer).
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef HOST_TEST
+#include <mutex>
+using MmLock = std::mutex;
+using MmLockGuard = std::lock_guard<std::mutex>;
+#else
+#include <kernel/spinlock.h>
+using MmLock = SpinLock;
+using MmLockGuard = SpinLockIrqSaveGuard;
+#endif
+
+constexpr unsigned MM_PAGE_SHIFT = 12;
+constexpr uint64_t MM_PAGE_SIZE = uint64_t{1} << MM_PAGE_SHIFT;
+
+// virtual = physical + mm_phys_virt_offset for all managed memory.
+extern uintptr_t mm_phys_virt_offset;
+
+inline void* mm_phys_to_virt(uint64_t pa) { return reinterpret_cast<void*>(pa + mm_phys_virt_offset); }
+inline uint64_t mm_virt_to_phys(const void* va) { return reinterpret_cast<uintptr_t>(va) - mm_phys_virt_offset; }
+
+void mm_warn(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
