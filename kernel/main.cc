@@ -17,6 +17,7 @@
 #include <kernel/power.h>
 #include <kernel/printk.h>
 #include <kernel/time.h>
+#include <mm/init.h>
 
 extern "C" void (*__init_array_start[])();
 extern "C" void (*__init_array_end[])();
@@ -45,6 +46,7 @@ extern "C" [[noreturn]] void start_kernel(unsigned long hartid, uintptr_t dtb_pa
   pr_notice("Booting on hart %lu, device tree at 0x%lx\n", hartid, dtb_pa);
   setup_devicetree(dtb_pa);
   paging_init();
+  mm_init();
   console_init(machine().console);
   trap_init();
   sbi_init();
