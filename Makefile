@@ -142,6 +142,24 @@ $(BUILD)/host/unit-tests: $(HOST_OBJS) | $(BOARD_DTBS)
 
 -include $(HOST_OBJS:.o=.d)
 
+# ---- benchmarks (Google Benchmark, host build of the real code) -------------
+BENCH_CXXFLAGS := -std=c++20 -O2 -g -DHOST_TEST -DNDEBUG $(WARNINGS) -Ilib/include -Imm/include \
+  -Iarch/riscv/include -Ikernel/include -MMD -MP
+BENCH_SRC  := $(HOST_LIB_CC) $(HOST_MM_CC) $(wildcard tests/bench/*.cc)
+BENCH_OBJS := $(patsubst %.cc,$(BUILD)/host/bench-obj/%.o,$(BENCH_SRC))
+
+$(BUILD)/host/bench-obj/%.o: %.cc
+	@mkdir -p $(dir $@)
+	$(quiet) BENCHCXX $<
+	$(Q)$(HOSTCXX) $(BENCH_CXXFLAGS) -c $< -o $@
+
+$(BUILD)/host/bench/mm_bench: $(BENCH_OBJS)
+	@mkdir -p $(dir $@)
+	$(quiet) HOSTLD $@
+	$(Q)$(HOSTCXX) -o $@ $^ -lbenchmark -lpthread
+
+-include $(BENCH_OBJS:.o=.d)
+
 # ---- user-facing targets ---------------------------------------------------
 deps:
 	@tools/install-deps
@@ -167,6 +185,13 @@ test: deps
 	  { echo "   FAILED; log: $(BUILD)/results/host.log"; tail -n 30 $(BUILD)/results/host.log; }
 	@tools/test-qemu $(BUILD) $(BUILD)/results $(BUILD)/clang/Image || true
 	@tools/summarize $(BUILD)/results
+
+bench:
+	@tools/install-deps bench
+	@$(MAKE) --no-print-directory $(BUILD)/host/bench/mm_bench
+	@mkdir -p $(BUILD)/bench
+	$(BUILD)/host/bench/mm_bench --benchmark_out=$(BUILD)/bench/mm_bench.json --benchmark_out_format=json \
+	  --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 
 run: deps
 	@$(MAKE) --no-print-directory kernel
