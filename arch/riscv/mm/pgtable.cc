@@ -105,8 +105,12 @@ bool PageTableEditor::table_empty(uint64_t table_pa) const {
   return true;
 }
 
-// [start, end) lies inside the span of the table at `level`.
-int PageTableEditor::unmap_range(uint64_t table_pa, unsigned level, uintptr_t start, uintptr_t end) {
+// Applies `op` to [start, end), which lies inside the span of the table at
+// `level`: a leaf the range covers whole is cleared (Unmap) or rewritten
+// (Protect); a leaf it covers in part is split first and the op recurses
+// into the new table; a table unmapping leaves empty is freed.
+int PageTableEditor::apply_range(uint64_t table_pa, unsigned level, uintptr_t start, uintptr_t end, RangeOp op,
+                                 pte_t prot) {
   const uint64_t span = pt_level_size(level);
   for (uintptr_t v = start; v < end;) {
     const uintptr_t entry_end = (v & ~level_mask(level)) + span;
@@ -115,14 +119,14 @@ int PageTableEditor::unmap_range(uint64_t table_pa, unsigned level, uintptr_t st
     if (pte_present(*e)) {
       const bool whole = (v & level_mask(level)) == 0 && stop - v == span;
       if (pte_leaf(*e) && whole) {
-        *e = 0;
+        *e = op == RangeOp::Unmap ? 0 : make_leaf(pte_pa(*e), prot);
       } else {
         if (pte_leaf(*e)) {
           if (const int err = split(e, level)) return err;
         }
         const uint64_t child = pte_pa(*e);
-        if (const int err = unmap_range(child, level - 1, v, stop)) return err;
-        if (table_empty(child)) {
+        if (const int err = apply_range(child, level - 1, v, stop, op, prot)) return err;
+        if (op == RangeOp::Unmap && table_empty(child)) {
           *e = 0;
           alloc_.free(alloc_.ctx, child);
         }
@@ -137,34 +141,11 @@ int PageTableEditor::unmap_range(uint64_t table_pa, unsigned level, uintptr_t st
 int PageTableEditor::unmap(uintptr_t va, size_t size) {
   if ((va | size) & (PAGE_SIZE - 1)) return -EINVAL;
   if (size == 0) return 0;
-  return unmap_range(root_, kTopLevel, va, va + size);
-}
-
-int PageTableEditor::protect_range(uint64_t table_pa, unsigned level, uintptr_t start, uintptr_t end, pte_t prot) {
-  const uint64_t span = pt_level_size(level);
-  for (uintptr_t v = start; v < end;) {
-    const uintptr_t entry_end = (v & ~level_mask(level)) + span;
-    const uintptr_t stop = entry_end < end || entry_end == 0 ? entry_end : end;
-    pte_t* e = &table(table_pa)[index_at(v, level)];
-    if (pte_present(*e)) {
-      const bool whole = (v & level_mask(level)) == 0 && stop - v == span;
-      if (pte_leaf(*e) && whole) {
-        *e = make_leaf(pte_pa(*e), prot);
-      } else {
-        if (pte_leaf(*e)) {
-          if (const int err = split(e, level)) return err;
-        }
-        if (const int err = protect_range(pte_pa(*e), level - 1, v, stop, prot)) return err;
-      }
-    }
-    if (stop == 0) break;
-    v = stop;
-  }
-  return 0;
+  return apply_range(root_, kTopLevel, va, va + size, RangeOp::Unmap, 0);
 }
 
 int PageTableEditor::protect(uintptr_t va, size_t size, pte_t prot) {
   if ((va | size) & (PAGE_SIZE - 1)) return -EINVAL;
   if (size == 0) return 0;
-  return protect_range(root_, kTopLevel, va, va + size, prot);
+  return apply_range(root_, kTopLevel, va, va + size, RangeOp::Protect, prot);
 }

@@ -62,8 +62,8 @@ class PageTableEditor {
   uint64_t root() const { return root_; }
 
  private:
-  int unmap_range(uint64_t table_pa, unsigned level, uintptr_t start, uintptr_t end);
-  int protect_range(uint64_t table_pa, unsigned level, uintptr_t start, uintptr_t end, pte_t prot);
+  enum class RangeOp { Unmap, Protect };
+  int apply_range(uint64_t table_pa, unsigned level, uintptr_t start, uintptr_t end, RangeOp op, pte_t prot);
   int split(pte_t* entry, unsigned level);
   bool table_empty(uint64_t table_pa) const;
   pte_t* table(uint64_t pa) const { return alloc_.table(alloc_.ctx, pa); }
