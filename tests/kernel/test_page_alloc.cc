@@ -78,7 +78,6 @@ KTEST(page_alloc, exhaustion_then_everything_back_at_max_order) {
 }
 
 KTEST(page_alloc, dma32_lands_below_4g) {
-  Chain c;
   for (int i = 0; i < 64; i++) {
     page* p = alloc_pages(GFP_DMA32, i % 4);
     ASSERT_TRUE(p != nullptr);
