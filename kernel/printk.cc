@@ -14,10 +14,7 @@
 namespace {
 
 void sbi_console_write(Console*, const char* s, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    if (s[i] == '\n') sbi_console_putchar('\r');
-    sbi_console_putchar(s[i]);
-  }
+  console_write_crlf(sbi_console_putchar, s, n);
 }
 
 Console sbi_console{"sbi", sbi_console_write, nullptr};

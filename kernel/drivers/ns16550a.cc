@@ -38,10 +38,7 @@ void putc(char c) {
 }
 
 void write(Console*, const char* s, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    if (s[i] == '\n') putc('\r');
-    putc(s[i]);
-  }
+  console_write_crlf(putc, s, n);
 }
 
 int getc() { return (read_reg(LSR) & LSR_DR) ? read_reg(RBR_THR) : -1; }

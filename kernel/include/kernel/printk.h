@@ -28,6 +28,15 @@ struct Console {
 };
 
 void register_console(Console* con);
+
+// Serial consoles turn "\n" into "\r\n" on the wire.
+template <typename Putc>
+void console_write_crlf(Putc putc, const char* s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] == '\n') putc('\r');
+    putc(s[i]);
+  }
+}
 // Drop the boot console (SBI) once a real one is registered.
 void unregister_boot_console();
 
