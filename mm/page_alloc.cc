@@ -17,6 +17,12 @@ uint64_t map_start_pfn, map_end_pfn;
 Zone zones[MAX_NR_ZONES];
 PageAllocErrors errors;
 
+struct PerCpuPages {
+  page* list;  // singly linked through page::next
+  uint32_t count;
+};
+PerCpuPages pcp_lists[MM_MAX_CPUS][MAX_NR_ZONES];
+
 Zone& zone_of_pfn(uint64_t pfn) { return zones[pfn < DMA32_LIMIT_PFN ? 0 : 1]; }
 
 void list_add(FreeArea& a, page* p) {
@@ -79,6 +85,64 @@ page* rmqueue(Zone& z, unsigned order, gfp_t gfp) {
   return nullptr;
 }
 
+unsigned zone_index(const Zone& z) { return static_cast<unsigned>(&z - zones); }
+
+// One order-0 page off the buddy lists, honouring the reserve. Lock held.
+page* take_one_locked(Zone& z, gfp_t gfp) {
+  if (z.free_pages == 0 || (!(gfp & __GFP_HIGH) && z.free_pages - 1 < z.min_reserve)) return nullptr;
+  for (unsigned o = 0; o < MAX_ORDER; o++) {
+    page* p = z.free_area[o].head;
+    if (!p) continue;
+    list_del(z.free_area[o], p);
+    p->flags = 0;
+    const uint64_t pfn = page_to_pfn(p);
+    while (o > 0) {
+      o--;
+      page* upper = pfn_to_page(pfn + (uint64_t{1} << o));
+      upper->flags = PG_buddy;
+      upper->order = static_cast<uint8_t>(o);
+      list_add(z.free_area[o], upper);
+    }
+    z.free_pages--;
+    return p;
+  }
+  return nullptr;
+}
+
+// Order 0 through this CPU's list: refill a batch when it is empty.
+page* rmqueue_pcp(Zone& z, gfp_t gfp) {
+  MmIrqGuard irq;
+  PerCpuPages& pc = pcp_lists[mm_this_cpu()][zone_index(z)];
+  if (!pc.list) {
+    MmLockGuard g{z.lock};
+    for (uint32_t i = 0; i < PCP_BATCH; i++) {
+      page* p = take_one_locked(z, gfp);
+      if (!p) break;
+      p->next = pc.list;
+      pc.list = p;
+      pc.count++;
+    }
+  }
+  page* p = pc.list;
+  if (p) {
+    pc.list = p->next;
+    pc.count--;
+  }
+  return p;
+}
+
+// Moves up to n pages from the list back into the buddy lists.
+void drain_pcp(Zone& z, PerCpuPages& pc, uint32_t n) {
+  MmLockGuard g{z.lock};
+  for (; n && pc.list; n--) {
+    page* p = pc.list;
+    pc.list = p->next;
+    pc.count--;
+    free_one_locked(z, page_to_pfn(p), 0);
+    z.free_pages++;
+  }
+}
+
 void warn_failure(gfp_t gfp, unsigned order) {
   const uint64_t n = __atomic_add_fetch(&errors.failures, 1, __ATOMIC_RELAXED);
   // Rate limit: the 1st, 2nd, 4th, 8th ... failure is reported.
@@ -128,6 +192,8 @@ void free_area_init(page* map, uint64_t start_pfn, uint64_t end_pfn) {
     if (zone.end_pfn < zone.start_pfn) zone.end_pfn = zone.start_pfn;
   }
   errors = PageAllocErrors{};
+  for (auto& cpu_lists : pcp_lists)
+    for (PerCpuPages& pc : cpu_lists) pc = PerCpuPages{nullptr, 0};
 }
 
 void free_pages_range(uint64_t start_pfn, uint64_t end_pfn) {
@@ -170,7 +236,7 @@ page* alloc_pages(gfp_t gfp, unsigned order) {
   if (!(gfp & __GFP_DMA32)) list[n++] = &zones[static_cast<unsigned>(ZoneType::Normal)];
   list[n++] = &zones[static_cast<unsigned>(ZoneType::DMA32)];
   page* p = nullptr;
-  for (unsigned i = 0; i < n && !p; i++) p = rmqueue(*list[i], order, gfp);
+  for (unsigned i = 0; i < n && !p; i++) p = order == 0 ? rmqueue_pcp(*list[i], gfp) : rmqueue(*list[i], order, gfp);
   // __GFP_NOFAIL: there is no reclaim to wait for, so the one further
   // attempt is into the reserve; a failure then is reported, not hidden.
   for (unsigned i = 0; i < n && !p && (gfp & __GFP_NOFAIL); i++) p = rmqueue(*list[i], order, gfp | __GFP_HIGH);
@@ -217,9 +283,25 @@ void __free_pages(page* p, unsigned order) {
   }
   const uint64_t pfn = page_to_pfn(p);
   Zone& z = zone_of_pfn(pfn);
+  if (order == 0) {
+    MmIrqGuard irq;
+    PerCpuPages& pc = pcp_lists[mm_this_cpu()][zone_index(z)];
+    p->next = pc.list;
+    pc.list = p;
+    if (++pc.count > PCP_HIGH) drain_pcp(z, pc, PCP_BATCH);
+    return;
+  }
   MmLockGuard g{z.lock};
   free_one_locked(z, pfn, order);
   z.free_pages += count;
+}
+
+void drain_local_pages() {
+  MmIrqGuard irq;
+  for (unsigned zi = 0; zi < MAX_NR_ZONES; zi++) {
+    PerCpuPages& pc = pcp_lists[mm_this_cpu()][zi];
+    drain_pcp(zones[zi], pc, pc.count);
+  }
 }
 
 uint64_t __get_free_pages(gfp_t gfp, unsigned order) {
@@ -248,13 +330,17 @@ ZoneStats zone_stats(ZoneType zt) {
   s.present = z.managed_pages != 0;
   s.managed = z.managed_pages;
   s.free = z.free_pages;
+  for (unsigned c = 0; c < MM_MAX_CPUS; c++) s.pcp += __atomic_load_n(&pcp_lists[c][static_cast<unsigned>(zt)].count, __ATOMIC_RELAXED);
   for (unsigned o = 0; o < MAX_ORDER; o++) s.nr_free[o] = z.free_area[o].nr_free;
   return s;
 }
 
 uint64_t nr_free_pages() {
   uint64_t n = 0;
-  for (Zone& z : zones) n += __atomic_load_n(&z.free_pages, __ATOMIC_RELAXED);
+  for (unsigned zi = 0; zi < MAX_NR_ZONES; zi++) {
+    n += __atomic_load_n(&zones[zi].free_pages, __ATOMIC_RELAXED);
+    for (unsigned c = 0; c < MM_MAX_CPUS; c++) n += __atomic_load_n(&pcp_lists[c][zi].count, __ATOMIC_RELAXED);
+  }
   return n;
 }
 

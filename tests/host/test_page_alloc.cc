@@ -44,7 +44,8 @@ void check_invariants(const std::map<uint64_t, unsigned>& allocated) {
     uint64_t zone_free = 0;
     for (unsigned o = 0; o < MAX_ORDER; o++) zone_free += s.nr_free[o] << o;
     REQUIRE(zone_free == s.free);
-    free_total += s.free;
+    REQUIRE(s.pcp <= PCP_HIGH);
+    free_total += s.free + s.pcp;
   }
   for (const auto& [pfn, order] : allocated) spans.emplace(pfn, pfn + (uint64_t{1} << order));
   for (const auto& [pfn, order] : allocated) {
@@ -131,6 +132,9 @@ TEST_SUITE("page_alloc") {
     CHECK(atomic != nullptr);
     __free_pages(atomic, 0);
     for (page* p : got) __free_pages(p, 0);
+    CHECK(zone_stats(ZoneType::DMA32).pcp <= PCP_HIGH);  // frees overflow the per-CPU list in batches
+    CHECK(nr_free_pages() == boot.free);
+    drain_local_pages();
     const ZoneStats after = zone_stats(ZoneType::DMA32);
     CHECK(after.free == boot.free);
     for (unsigned o = 0; o < MAX_ORDER; o++) CHECK(after.nr_free[o] == boot.nr_free[o]);
@@ -164,6 +168,21 @@ TEST_SUITE("page_alloc") {
     for (page* p : normal) __free_pages(p, 0);
   }
 
+  TEST_CASE("order-0 pages go through a LIFO per-CPU list") {
+    SimRam ram(0x80000000, 8ull << 20);
+    free_pages_range(ram.base_pfn, ram.base_pfn + ram.pages);
+    page* p = alloc_pages(GFP_KERNEL, 0);
+    REQUIRE(p != nullptr);
+    CHECK(zone_stats(ZoneType::DMA32).pcp == PCP_BATCH - 1);  // one refill batch, one page handed out
+    __free_pages(p, 0);
+    CHECK(alloc_pages(GFP_KERNEL, 0) == p);  // the hot page comes back first
+    __free_pages(p, 0);
+    drain_local_pages();
+    CHECK(zone_stats(ZoneType::DMA32).pcp == 0);
+    CHECK(zone_stats(ZoneType::DMA32).free == ram.pages);
+    CHECK(zone_stats(ZoneType::DMA32).nr_free[MAX_ORDER - 1] == 2);  // merged back into two 4 MiB blocks
+  }
+
   TEST_CASE("bad frees are reported and change nothing") {
     SimRam ram(0x80000000, 4ull << 20);
     free_pages_range(ram.base_pfn + 1, ram.base_pfn + ram.pages);
@@ -181,6 +200,7 @@ TEST_SUITE("page_alloc") {
     put_page(q);  // still referenced once
     CHECK(page_ref_count(q) == 1);
     put_page(q);
+    drain_local_pages();
     const ZoneStats after = zone_stats(ZoneType::DMA32);
     CHECK(after.free == boot.free);
     for (unsigned o = 0; o < MAX_ORDER; o++) CHECK(after.nr_free[o] == boot.nr_free[o]);
@@ -215,6 +235,7 @@ TEST_SUITE("page_alloc") {
     }
     for (const auto& [pfn, order] : allocated) __free_pages(pfn_to_page(pfn), order);
     allocated.clear();
+    drain_local_pages();
     check_free_blocks(ram, allocated);
     const ZoneStats dma = zone_stats(ZoneType::DMA32), normal = zone_stats(ZoneType::Normal);
     for (unsigned o = 0; o < MAX_ORDER; o++) {

@@ -2,6 +2,7 @@
 #include <kernel/ktest.h>
 
 #include <asm/page.h>
+#include <asm/smp.h>
 #include <kernel/devicetree.h>
 #include <mm/init.h>
 #include <mm/page_alloc.h>
@@ -12,7 +13,11 @@ struct Snapshot {
   ZoneStats zone[MAX_NR_ZONES];
 };
 
+void drain(void*) { drain_local_pages(); }
+
+// Free-list shapes are compared with every CPU's order-0 list drained.
 Snapshot snapshot() {
+  on_each_cpu(drain, nullptr);
   Snapshot s;
   for (unsigned z = 0; z < MAX_NR_ZONES; z++) s.zone[z] = zone_stats(static_cast<ZoneType>(z));
   return s;
@@ -118,4 +123,25 @@ KTEST(page_alloc, double_free_is_caught) {
   __free_pages(p, 1);  // reported (one warning line), ignored
   EXPECT_EQ(page_alloc_errors().bad_frees, before + 1);
   EXPECT_TRUE(same_free_lists(s, snapshot()));
+}
+
+namespace {
+
+void churn(void*) {
+  Chain mine;
+  for (unsigned round = 0; round < 4; round++) {
+    for (unsigned i = 0; i < 200; i++)
+      if (page* p = alloc_pages(GFP_KERNEL | __GFP_NOWARN, i % 3 == 0 ? 1 : 0)) mine.push(p);
+    mine.drain([](page* p) { __free_pages(p, p->order); });
+  }
+}
+
+}  // namespace
+
+KTEST(page_alloc, every_hart_at_once) {
+  const Snapshot before = snapshot();
+  const uint64_t bad = page_alloc_errors().bad_frees;
+  on_each_cpu(churn, nullptr);
+  EXPECT_EQ(page_alloc_errors().bad_frees, bad);
+  EXPECT_TRUE(same_free_lists(before, snapshot()));
 }

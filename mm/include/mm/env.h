@@ -10,14 +10,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
+constexpr unsigned MM_MAX_CPUS = 8;
+
 #ifdef HOST_TEST
 #include <mutex>
 using MmLock = std::mutex;
 using MmLockGuard = std::lock_guard<std::mutex>;
+// Host tests drive the allocator from one thread: CPU 0, nothing to mask.
+struct [[maybe_unused]] MmIrqGuard {
+  MmIrqGuard() {}  // user-provided: a guard variable is not "unused"
+};
+inline unsigned mm_this_cpu() { return 0; }
 #else
+#include <kernel/percpu.h>
 #include <kernel/spinlock.h>
 using MmLock = SpinLock;
 using MmLockGuard = SpinLockIrqSaveGuard;
+using MmIrqGuard = IrqSave;  // per-CPU data: no migration, no interrupt re-entry
+inline unsigned mm_this_cpu() { return this_cpu()->id; }
+static_assert(MM_MAX_CPUS >= NR_CPUS);
 #endif
 
 constexpr unsigned MM_PAGE_SHIFT = 12;

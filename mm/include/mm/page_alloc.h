@@ -5,10 +5,14 @@
  * listed once, by its first page (PG_buddy, order). Allocation takes the
  * smallest sufficient block and splits off the upper halves; freeing merges
  * with the buddy (pfn ^ 2^order) while it is free at the same order. Both
- * are O(MAX_ORDER). Zones: DMA32 (below 4 GiB) and NORMAL (the rest, only
+ * are O(MAX_ORDER). Order-0 pages go through per-CPU lists first (LIFO,
+ * refilled and drained in batches under the zone lock, touched only by
+ * their CPU with interrupts off). Zones: DMA32 (below 4 GiB) and NORMAL (the rest, only
  * when RAM crosses 4 GiB); a GFP_KERNEL request falls back from NORMAL to
  * DMA32. Each zone keeps a min reserve only __GFP_HIGH (GFP_ATOMIC) may use.
- * Locking: one lock per zone, taken with interrupts off.
+ * Locking: one lock per zone, taken with interrupts off. A zone's
+ * free_pages counts its buddy lists; pages parked on per-CPU lists are
+ * counted there (ZoneStats::pcp) and are free for nr_free_pages().
  */
 #pragma once
 
@@ -70,9 +74,17 @@ inline void put_page(page* p) { __free_pages(p, p->order); }
 // Accounting, for tests and meminfo.
 struct ZoneStats {
   bool present;
-  uint64_t managed, free;
+  uint64_t managed, free;  // free: in the buddy lists
+  uint64_t pcp;            // on per-CPU lists
   uint64_t nr_free[MAX_ORDER];
 };
+
+// Per-CPU order-0 lists: at most PCP_HIGH pages, moved PCP_BATCH at a time.
+constexpr uint32_t PCP_HIGH = 96;
+constexpr uint32_t PCP_BATCH = 32;
+// Returns the calling CPU's per-CPU pages to the buddy lists (tests compare
+// free-list shapes after draining every CPU).
+void drain_local_pages();
 ZoneStats zone_stats(ZoneType z);
 uint64_t nr_free_pages();
 uint64_t totalram_pages();
