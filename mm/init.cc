@@ -11,6 +11,7 @@
  */
 #include <mm/init.h>
 
+#include <asm/mmu.h>
 #include <asm/page.h>
 #include <kernel/devicetree.h>
 #include <kernel/panic.h>
@@ -59,6 +60,7 @@ void mm_init() {
     free_pages_range(page_align_up(base) >> PAGE_SHIFT, page_align_down(end) >> PAGE_SHIFT);
   });
   setup_min_reserves();
+  paging_use_page_allocator();
 
   const uint64_t available_k = nr_free_pages() * (PAGE_SIZE / 1024);
   const uint64_t total_k = total_ram >> 10;

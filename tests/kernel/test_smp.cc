@@ -38,6 +38,13 @@ unsigned usable_dt_harts() {
 KTEST(smp, every_usable_hart_is_online) {
   const unsigned expected = usable_dt_harts() < NR_CPUS ? usable_dt_harts() : NR_CPUS;
   EXPECT_EQ(num_online_cpus(), expected);
+  if (usable_dt_harts() <= NR_CPUS) {
+    // The same as hart masks, so a failure names the missing harts.
+    uint64_t want = 0;
+    for (unsigned i = 0; i < machine().nr_harts; i++)
+      if (machine().harts[i].okay && machine().harts[i].has_mmu) want |= uint64_t{1} << machine().harts[i].hartid;
+    EXPECT_EQ(online_hart_mask(), want);
+  }
   EXPECT_EQ(this_cpu()->id, 0u);
   EXPECT_TRUE(cpu_online(0));
   // The SiFive monitor core (no MMU) is never among them.
@@ -118,6 +125,7 @@ void read_scratch(void*) {
 KTEST(smp, remote_tlb_shootdown_is_observed_by_every_hart) {
   page_a[0] = 0xaaaa;
   page_b[0] = 0xbbbb;
+  const unsigned pool_before = paging_boot_pool_used();
   PageTableEditor pt = kernel_page_table();
   ASSERT_EQ(pt.map(kShootdownVa, __pa_symbol(page_a), PAGE_SIZE, PAGE_KERNEL, PtLevel::Page), 0);
   ASSERT_TRUE(flush_tlb_kernel_range(kShootdownVa, PAGE_SIZE));
@@ -133,6 +141,8 @@ KTEST(smp, remote_tlb_shootdown_is_observed_by_every_hart) {
     if (cpu_online(i)) EXPECT_EQ(seen_values[i].load(), 0xbbbbu);
   EXPECT_EQ(pt.unmap(kShootdownVa, PAGE_SIZE), 0);
   EXPECT_TRUE(flush_tlb_kernel_range(0, ~uintptr_t{0}));
+  // The new tables came from the page allocator, not the boot pool.
+  EXPECT_EQ(paging_boot_pool_used(), pool_before);
 }
 
 KTEST(smp, remote_fence_i_accepted) { EXPECT_TRUE(flush_icache_all()); }

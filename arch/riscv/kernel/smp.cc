@@ -122,7 +122,19 @@ unsigned smp_init() {
     if (start_hart(c)) started |= cpumask_t{1} << c->id;
   }
   // Generous: under TCG on a loaded host a vCPU thread can wait a while.
-  const cpumask_t arrived = wait_online(started, 5);
+  cpumask_t arrived = wait_online(started, 5);
+  // A hart the firmware still reports stopped never took the start request:
+  // ask once more. One that is starting or started gets more time.
+  cpumask_t retried = 0;
+  for (unsigned i = 1; i < next_id; i++) {
+    if (!((started >> i) & 1) || ((arrived >> i) & 1)) continue;
+    const SbiRet st = sbi_hart_get_status(cpus[i].hartid);
+    pr_warn("smp: hart %lu slow to come online (SBI HSM state %ld)%s\n", cpus[i].hartid, st.ok() ? st.value : -1l,
+            st.ok() && st.value == static_cast<int64_t>(SbiHartState::Stopped) ? "; starting it again" : "");
+    if (st.ok() && st.value == static_cast<int64_t>(SbiHartState::Stopped) && !start_hart(&cpus[i])) continue;
+    retried |= cpumask_t{1} << i;
+  }
+  if (retried) arrived |= wait_online(retried, 10);
   for (unsigned i = 1; i < next_id; i++) {
     if ((arrived >> i) & 1) continue;
     const SbiRet st = sbi_hart_get_status(cpus[i].hartid);

@@ -6,7 +6,7 @@
  *   0xffffffff80000000  kernel image    text RX | rodata R | data+bss RW
  *
  * Table pages come from a pool in BSS (there is no page allocator yet at
- * this point). The bound: root + one level-1 table per kernel-image and
+ * this point); once mm_init() has run, from the page allocator. The bound: root + one level-1 table per kernel-image and
  * direct-map gigabyte that needs smaller leaves + level-0 tables at the
  * unaligned edges; kBootPoolPages covers 16 memory ranges with both edges
  * unaligned. Running out is a boot-time panic with that explanation.
@@ -23,6 +23,7 @@
 #include <kernel/panic.h>
 #include <kernel/printk.h>
 #include <lib/string.h>
+#include <mm/page_alloc.h>
 
 extern "C" char _start[], _etext[], _srodata[], _erodata[], _sdata[], _end[];
 
@@ -37,7 +38,22 @@ unsigned pool_free_count;
 uint64_t swapper_root;
 uint64_t kernel_satp;
 
-uint64_t pool_alloc(void*) {
+bool page_allocator_ready;
+
+bool in_boot_pool(uint64_t pa) {
+  const uint64_t start = __pa_symbol(boot_pool[0]);
+  return pa >= start && pa < start + sizeof(boot_pool);
+}
+
+// Table pages: the boot pool until the page allocator exists, then the
+// page allocator (owner PageTable). A freed pool page goes back to the pool.
+uint64_t table_page_alloc(void*) {
+  if (page_allocator_ready) {
+    page* p = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN, 0);
+    if (!p) return 0;
+    p->owner = PageOwner::PageTable;
+    return page_to_pfn(p) << PAGE_SHIFT;
+  }
   uint64_t pa;
   if (pool_free_count) {
     pa = pool_free_list[--pool_free_count];
@@ -49,11 +65,19 @@ uint64_t pool_alloc(void*) {
   return pa;
 }
 
-void pool_free(void*, uint64_t pa) { pool_free_list[pool_free_count++] = pa; }
+void table_page_free(void*, uint64_t pa) {
+  if (in_boot_pool(pa)) {
+    pool_free_list[pool_free_count++] = pa;
+    return;
+  }
+  page* p = pfn_to_page(pa >> PAGE_SHIFT);
+  p->owner = PageOwner::Kernel;
+  __free_pages(p, 0);
+}
 
 pte_t* table_at(void*, uint64_t pa) { return static_cast<pte_t*>(__va(pa)); }
 
-constexpr PtAlloc kBootAlloc{nullptr, pool_alloc, pool_free, table_at};
+constexpr PtAlloc kTableAlloc{nullptr, table_page_alloc, table_page_free, table_at};
 
 void must(int err, const char* what) {
   if (err) panic("paging_init: cannot map %s (error %d; boot pool %u/%u pages)", what, err, pool_used, kBootPoolPages);
@@ -86,12 +110,12 @@ void map_direct(PageTableEditor& pt, uint64_t base, uint64_t end) {
 
 }  // namespace
 
-PageTableEditor kernel_page_table() { return PageTableEditor(swapper_root, kBootAlloc); }
+PageTableEditor kernel_page_table() { return PageTableEditor(swapper_root, kTableAlloc); }
 unsigned paging_boot_pool_used() { return pool_used - pool_free_count; }
 
 void paging_init() {
-  swapper_root = pool_alloc(nullptr);
-  PageTableEditor pt(swapper_root, kBootAlloc);
+  swapper_root = table_page_alloc(nullptr);
+  PageTableEditor pt(swapper_root, kTableAlloc);
   map_kernel_segment(pt, _start, _etext, PAGE_KERNEL_RX, "kernel text");
   map_kernel_segment(pt, _srodata, _erodata, PAGE_KERNEL_RO, "kernel rodata");
   map_kernel_segment(pt, _sdata, _end, PAGE_KERNEL, "kernel data");
@@ -113,6 +137,8 @@ void paging_init() {
   pr_info("paging: kernel page table at 0x%lx: text RX, rodata R, data RW; direct map of %lu MiB; %u table pages\n",
           swapper_root, ram >> 20, paging_boot_pool_used());
 }
+
+void paging_use_page_allocator() { page_allocator_ready = true; }
 
 void switch_to_kernel_page_table() {
   csr_write<Csr::Satp>(kernel_satp);

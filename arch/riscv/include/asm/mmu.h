@@ -18,5 +18,7 @@ void switch_to_kernel_page_table();
 
 // An editor over the kernel page table (walks in tests, A/D repair).
 PageTableEditor kernel_page_table();
+// From now on new kernel table pages come from the page allocator.
+void paging_use_page_allocator();
 // Table pages taken from the boot pool so far.
 unsigned paging_boot_pool_used();
