@@ -5,7 +5,7 @@
 
 KLIB_BEGIN
 
-void* memcpy(void* dst, const void* src, size_t n) {
+void* memcpy(void* dst, const void* src, size_t n) noexcept {
   auto* d = static_cast<unsigned char*>(dst);
   auto* s = static_cast<const unsigned char*>(src);
   // Word copies when both sides share alignment: the common case for structs.
@@ -24,7 +24,7 @@ void* memcpy(void* dst, const void* src, size_t n) {
   return dst;
 }
 
-void* memmove(void* dst, const void* src, size_t n) {
+void* memmove(void* dst, const void* src, size_t n) noexcept {
   auto* d = static_cast<unsigned char*>(dst);
   auto* s = static_cast<const unsigned char*>(src);
   if (d == s || n == 0) return dst;
@@ -33,7 +33,7 @@ void* memmove(void* dst, const void* src, size_t n) {
   return dst;
 }
 
-void* memset(void* dst, int c, size_t n) {
+void* memset(void* dst, int c, size_t n) noexcept {
   auto* d = static_cast<unsigned char*>(dst);
   const auto byte = static_cast<unsigned char>(c);
   while (n && (reinterpret_cast<uintptr_t>(d) & 7)) {
@@ -48,7 +48,7 @@ void* memset(void* dst, int c, size_t n) {
   return dst;
 }
 
-int memcmp(const void* a, const void* b, size_t n) {
+int memcmp(const void* a, const void* b, size_t n) noexcept {
   auto* x = static_cast<const unsigned char*>(a);
   auto* y = static_cast<const unsigned char*>(b);
   for (size_t i = 0; i < n; i++)
@@ -56,31 +56,31 @@ int memcmp(const void* a, const void* b, size_t n) {
   return 0;
 }
 
-void* memchr(const void* s, int c, size_t n) {
+void* memchr(const void* s, int c, size_t n) noexcept {
   auto* p = static_cast<const unsigned char*>(s);
   for (size_t i = 0; i < n; i++)
     if (p[i] == static_cast<unsigned char>(c)) return const_cast<unsigned char*>(p + i);
   return nullptr;
 }
 
-size_t strlen(const char* s) {
+size_t strlen(const char* s) noexcept {
   size_t n = 0;
   while (s[n]) n++;
   return n;
 }
 
-size_t strnlen(const char* s, size_t max) {
+size_t strnlen(const char* s, size_t max) noexcept {
   size_t n = 0;
   while (n < max && s[n]) n++;
   return n;
 }
 
-int strcmp(const char* a, const char* b) {
+int strcmp(const char* a, const char* b) noexcept {
   while (*a && *a == *b) a++, b++;
   return static_cast<unsigned char>(*a) - static_cast<unsigned char>(*b);
 }
 
-int strncmp(const char* a, const char* b, size_t n) {
+int strncmp(const char* a, const char* b, size_t n) noexcept {
   for (; n; n--, a++, b++) {
     if (*a != *b) return static_cast<unsigned char>(*a) - static_cast<unsigned char>(*b);
     if (!*a) return 0;
@@ -88,14 +88,14 @@ int strncmp(const char* a, const char* b, size_t n) {
   return 0;
 }
 
-char* strchr(const char* s, int c) {
+char* strchr(const char* s, int c) noexcept {
   for (;; s++) {
     if (*s == static_cast<char>(c)) return const_cast<char*>(s);
     if (!*s) return nullptr;
   }
 }
 
-char* strrchr(const char* s, int c) {
+char* strrchr(const char* s, int c) noexcept {
   const char* last = nullptr;
   for (;; s++) {
     if (*s == static_cast<char>(c)) last = s;
@@ -103,7 +103,7 @@ char* strrchr(const char* s, int c) {
   }
 }
 
-size_t strlcpy(char* dst, const char* src, size_t size) {
+size_t strlcpy(char* dst, const char* src, size_t size) noexcept {
   const size_t len = strlen(src);
   if (size) {
     const size_t n = len < size - 1 ? len : size - 1;

@@ -76,7 +76,7 @@ enum class Length { Int, Char, Short, Long, LongLong, Size, Ptrdiff, Max };
 
 KLIB_BEGIN
 
-int vsnprintf(char* buf, size_t size, const char* fmt, va_list ap) {
+int vsnprintf(char* buf, size_t size, const char* fmt, va_list ap) noexcept {
   Sink out{buf, size};
   while (*fmt) {
     if (*fmt != '%') {
@@ -195,7 +195,7 @@ int vsnprintf(char* buf, size_t size, const char* fmt, va_list ap) {
   return static_cast<int>(out.pos);
 }
 
-int snprintf(char* buf, size_t size, const char* fmt, ...) {
+int snprintf(char* buf, size_t size, const char* fmt, ...) noexcept {
   va_list ap;
   va_start(ap, fmt);
   const int n = vsnprintf(buf, size, fmt, ap);
@@ -203,7 +203,7 @@ int snprintf(char* buf, size_t size, const char* fmt, ...) {
   return n;
 }
 
-int scnprintf(char* buf, size_t size, const char* fmt, ...) {
+int scnprintf(char* buf, size_t size, const char* fmt, ...) noexcept {
   va_list ap;
   va_start(ap, fmt);
   const int n = vsnprintf(buf, size, fmt, ap);

@@ -1,7 +1,8 @@
 // Freestanding string and memory functions, and the kernel's printf family.
 //
 // In the kernel these are the C library names (the compiler emits calls to
-// memcpy/memset itself). Host tests compile the same code inside namespace
+// memcpy/memset itself), declared noexcept like glibc's, whose <stdio.h>
+// libstdc++'s <atomic> pulls into some translation units. Host tests compile the same code inside namespace
 // klib so it can be tested beside the host's libc.
 #pragma once
 
@@ -17,25 +18,25 @@
 #endif
 
 KLIB_BEGIN
-void* memcpy(void* dst, const void* src, size_t n);
-void* memmove(void* dst, const void* src, size_t n);
-void* memset(void* dst, int c, size_t n);
-int memcmp(const void* a, const void* b, size_t n);
-void* memchr(const void* s, int c, size_t n);
-size_t strlen(const char* s);
-size_t strnlen(const char* s, size_t max);
-int strcmp(const char* a, const char* b);
-int strncmp(const char* a, const char* b, size_t n);
-char* strchr(const char* s, int c);
-char* strrchr(const char* s, int c);
+void* memcpy(void* dst, const void* src, size_t n) noexcept;
+void* memmove(void* dst, const void* src, size_t n) noexcept;
+void* memset(void* dst, int c, size_t n) noexcept;
+int memcmp(const void* a, const void* b, size_t n) noexcept;
+void* memchr(const void* s, int c, size_t n) noexcept;
+size_t strlen(const char* s) noexcept;
+size_t strnlen(const char* s, size_t max) noexcept;
+int strcmp(const char* a, const char* b) noexcept;
+int strncmp(const char* a, const char* b, size_t n) noexcept;
+char* strchr(const char* s, int c) noexcept;
+char* strrchr(const char* s, int c) noexcept;
 // Copies at most size-1 bytes and always terminates (when size > 0); returns strlen(src).
-size_t strlcpy(char* dst, const char* src, size_t size);
+size_t strlcpy(char* dst, const char* src, size_t size) noexcept;
 
 // C99 semantics: returns the length the full output would have had.
-int vsnprintf(char* buf, size_t size, const char* fmt, va_list ap);
-int snprintf(char* buf, size_t size, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
+int vsnprintf(char* buf, size_t size, const char* fmt, va_list ap) noexcept;
+int snprintf(char* buf, size_t size, const char* fmt, ...) noexcept __attribute__((format(printf, 3, 4)));
 // Returns the number of bytes actually written (excluding the NUL), like Linux's scnprintf.
-int scnprintf(char* buf, size_t size, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
+int scnprintf(char* buf, size_t size, const char* fmt, ...) noexcept __attribute__((format(printf, 3, 4)));
 KLIB_END
 
 #ifdef HOST_TEST
