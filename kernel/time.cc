@@ -2,7 +2,7 @@
  * The per-hart tick. handle_timer_interrupt() counts the tick on the
  * current CPU (and jiffies on CPU 0) and arms the next one a fixed period
  * after the previous deadline, so the rate does not drift with interrupt
- * latency.
+ * latency, then gives RCU its tick (quiescent states, ready callbacks).
  *
  * Sstc: a hart whose riscv,isa lists sstc may write stimecmp directly, but
  * only if M-mode firmware set menvcfg.STCE; otherwise the CSR access is an
@@ -17,6 +17,7 @@
 #include <kernel/devicetree.h>
 #include <kernel/percpu.h>
 #include <kernel/printk.h>
+#include <kernel/rcutree.h>
 
 volatile uint64_t jiffies;
 
@@ -82,6 +83,7 @@ void handle_timer_interrupt() {
   const uint64_t now = rdtime();
   if (next <= now) next = now + period;  // missed ticks are not replayed
   arm(next);
+  rcu_sched_clock_irq();
 }
 
 uint64_t ktime_get_ns() {

@@ -29,6 +29,7 @@
 #include <asm/traps.h>
 #include <kernel/devicetree.h>
 #include <kernel/printk.h>
+#include <kernel/rcutree.h>
 #include <kernel/spinlock.h>
 #include <kernel/time.h>
 #include <lib/bitops.h>
@@ -163,7 +164,10 @@ extern "C" [[noreturn]] void secondary_start_kernel(unsigned long hartid) {
   pr_info("CPU%u: hart %lu online\n", c->id, hartid);
   mark_online(c);
   local_irq_enable();
-  for (;;) wait_for_interrupt();
+  for (;;) {
+    rcu_idle_qs();
+    wait_for_interrupt();
+  }
 }
 
 void handle_ipi() {
@@ -175,6 +179,14 @@ void handle_ipi() {
     fn(slot.arg);
     slot.fn.store(nullptr, std::memory_order_release);
   }
+  rcu_exp_handler();
+}
+
+void smp_send_ipi_mask(cpumask_t mask) {
+  mask &= cpu_online_mask();
+  if (!mask) return;
+  const SbiRet r = sbi_send_ipi(hart_mask_of(mask), 0);
+  if (!r.ok()) pr_err("smp: SBI send_ipi failed: %s\n", sbi_error_name(r.error));
 }
 
 cpumask_t smp_call_function_many(cpumask_t mask, void (*fn)(void*), void* arg, bool wait) {

@@ -24,6 +24,10 @@ inline bool cpu_online(unsigned id) { return id < NR_CPUS && (cpu_online_mask() 
 // Called from the trap handler on a supervisor software interrupt.
 void handle_ipi();
 
+// A bare IPI: each CPU in mask takes a software interrupt (handle_ipi with
+// no call queued), which wakes it from wfi and lets RCU see it quiescent.
+void smp_send_ipi_mask(cpumask_t mask);
+
 // Runs fn(arg) on every CPU in mask except the caller, in interrupt context
 // there; waits until all have finished when `wait`. The caller must have
 // interrupts enabled (a CPU waiting for a cross-call must itself be able
