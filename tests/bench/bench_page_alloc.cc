@@ -1,5 +1,6 @@
 // Benchmarks of the physical-memory layer on the host build: the real
-// mm/page_alloc.cc and arch/riscv/mm/pgtable.cc over simulated memory.
+// mm/page_alloc.cc and arch/riscv/mm/pgtable.cc over simulated memory
+// (bench_ram.h: shared with the slab benchmarks).
 #include <benchmark/benchmark.h>
 
 #include <map>
@@ -9,26 +10,12 @@
 #include <asm/pgtable_ops.h>
 #include <mm/page_alloc.h>
 
+#include "bench_ram.h"
+
 namespace {
 
-struct SimRam {
-  std::vector<page> map;
-  std::vector<unsigned char> data;
-  uint64_t base_pfn;
-
-  explicit SimRam(uint64_t bytes) : base_pfn(0x80000000 >> MM_PAGE_SHIFT) {
-    map.resize(bytes >> MM_PAGE_SHIFT);
-    data.resize(bytes + MM_PAGE_SIZE);
-    const uintptr_t aligned = (reinterpret_cast<uintptr_t>(data.data()) + MM_PAGE_SIZE - 1) & ~(MM_PAGE_SIZE - 1);
-    mm_phys_virt_offset = aligned - 0x80000000;
-    free_area_init(map.data(), base_pfn, base_pfn + map.size());
-    free_pages_range(base_pfn, base_pfn + map.size());
-    setup_min_reserves();
-  }
-};
-
 void page_alloc_order0(benchmark::State& state) {
-  SimRam ram(64ull << 20);
+  bench::bench_ram_init();
   for (auto _ : state) {
     page* p = alloc_pages(GFP_KERNEL, 0);
     benchmark::DoNotOptimize(p);
@@ -38,18 +25,22 @@ void page_alloc_order0(benchmark::State& state) {
 BENCHMARK(page_alloc_order0);
 
 void page_alloc_order9_split_merge(benchmark::State& state) {
-  SimRam ram(64ull << 20);
+  bench::bench_ram_init();
+  // Hold every free order-9 block (split off by earlier users of the shared
+  // RAM): then every allocation splits a 4 MiB block and every free merges it.
+  std::vector<page*> held;
+  while (bench::free_blocks(9) > 0) held.push_back(alloc_pages(GFP_KERNEL, 9));
   for (auto _ : state) {
-    // From 4 MiB blocks only: every allocation splits, every free merges.
     page* p = alloc_pages(GFP_KERNEL, 9);
     benchmark::DoNotOptimize(p);
     __free_pages(p, 9);
   }
+  for (page* p : held) __free_pages(p, 9);
 }
 BENCHMARK(page_alloc_order9_split_merge);
 
 void page_alloc_1000_then_free(benchmark::State& state) {
-  SimRam ram(64ull << 20);
+  bench::bench_ram_init();
   std::vector<page*> pages(1000);
   for (auto _ : state) {
     for (auto& p : pages) p = alloc_pages(GFP_KERNEL, 0);
@@ -86,5 +77,3 @@ void map_unmap_2m(benchmark::State& state) {
 BENCHMARK(map_unmap_2m)->Arg(0)->Arg(1);
 
 }  // namespace
-
-BENCHMARK_MAIN();

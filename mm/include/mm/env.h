@@ -16,11 +16,19 @@ constexpr unsigned MM_MAX_CPUS = 8;
 #include <mutex>
 using MmLock = std::mutex;
 using MmLockGuard = std::lock_guard<std::mutex>;
-// Host tests drive the allocator from one thread: CPU 0, nothing to mask.
+// On the host each thread plays one CPU: CPU 0 unless the thread says
+// otherwise with mm_host_set_cpu() (a two-thread benchmark or test gives its
+// second thread CPU 1). A CPU's per-CPU data is then only touched by its own
+// thread and there are no interrupts, so there is nothing to mask.
 struct [[maybe_unused]] MmIrqGuard {
   MmIrqGuard() {}  // user-provided: a guard variable is not "unused"
 };
-inline unsigned mm_this_cpu() { return 0; }
+inline thread_local unsigned mm_host_cpu_id = 0;
+inline unsigned mm_this_cpu() { return mm_host_cpu_id; }
+inline void mm_host_set_cpu(unsigned cpu) {
+  if (cpu >= MM_MAX_CPUS) __builtin_trap();  // two threads sharing a CPU's data would race
+  mm_host_cpu_id = cpu;
+}
 #else
 #include <kernel/percpu.h>
 #include <kernel/spinlock.h>
