@@ -18,6 +18,7 @@
 #include <kernel/percpu.h>
 #include <kernel/printk.h>
 #include <kernel/rcutree.h>
+#include <mm/slab.h>
 
 volatile uint64_t jiffies;
 
@@ -84,6 +85,8 @@ void handle_timer_interrupt() {
   if (next <= now) next = now + period;  // missed ticks are not replayed
   arm(next);
   rcu_sched_clock_irq();
+  // Idle per-CPU objects and free slabs go back every few seconds.
+  slab_reap_tick(now / (tb_hz >= 1000 ? tb_hz / 1000 : 1));
 }
 
 uint64_t ktime_get_ns() {

@@ -8,6 +8,7 @@
  *   mem_map            one struct page per frame over the span of RAM,
  *                      carved from the top of free memory by memblock
  *   buddy              every free memblock range
+ *   slab               kmem_cache and the kmalloc caches over the buddy
  */
 #include <mm/init.h>
 
@@ -18,6 +19,7 @@
 #include <kernel/printk.h>
 #include <mm/memblock.h>
 #include <mm/page_alloc.h>
+#include <mm/slab.h>
 
 extern "C" char _start[], _etext[], _sdata[], _end[];
 
@@ -61,6 +63,7 @@ void mm_init() {
   });
   setup_min_reserves();
   paging_use_page_allocator();
+  kmem_cache_init();
 
   const uint64_t available_k = nr_free_pages() * (PAGE_SIZE / 1024);
   const uint64_t total_k = total_ram >> 10;

@@ -49,3 +49,20 @@ inline void* mm_phys_to_virt(uint64_t pa) { return reinterpret_cast<void*>(pa + 
 inline uint64_t mm_virt_to_phys(const void* va) { return reinterpret_cast<uintptr_t>(va) - mm_phys_virt_offset; }
 
 void mm_warn(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+
+// For SLAB: a panic (SLAB_PANIC), the data cache line size (the device
+// tree's, else 64), the boot command line, and running a function on every
+// CPU (kernel: on_each_cpu with interrupts enabled; host: just here).
+[[noreturn]] void mm_panic(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+unsigned mm_cache_line_size();
+const char* mm_cmdline();
+unsigned mm_nr_cpus();
+void mm_on_each_cpu(void (*fn)(void*), void* arg);
+#ifdef HOST_TEST
+// Host tests set these before kmem_cache_init().
+extern const char* mm_host_cmdline;
+extern unsigned mm_host_cache_line_size;
+#endif
+// True for addresses in the kernel image's read-only data (kstrdup_const);
+// the host has none.
+bool mm_is_kernel_rodata(const void* p);

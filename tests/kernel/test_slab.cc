@@ -1,0 +1,182 @@
+// SLAB on the real machine: kmalloc classes and kmem_cache on real pages,
+// every hart allocating at once and freeing what another hart allocated,
+// leak checks against the page allocator, reaping.
+#include <kernel/ktest.h>
+
+#include <atomic>
+
+#include <asm/smp.h>
+#include <kernel/percpu.h>
+#include <lib/string.h>
+#include <mm/page_alloc.h>
+#include <mm/slab.h>
+
+#include "../../mm/slab_internal.h"
+
+namespace {
+
+void warm_kmalloc(void*) {
+  for (unsigned t = 0; t < NR_KMALLOC_TYPES; t++)
+    for (int i = 1; i <= static_cast<int>(KMALLOC_SHIFT_HIGH); i++)
+      if (kmem_cache* c = kmalloc_caches[t][i]) kmem_cache_free(c, kmem_cache_alloc(c, GFP_KERNEL));
+}
+void drain_pages(void*) { drain_local_pages(); }
+
+// Free pages once every CPU's kmalloc arrays exist and every cache and
+// per-CPU page list is drained: equal before and after means no leak.
+uint64_t settled_free_pages() {
+  on_each_cpu(warm_kmalloc, nullptr);
+  for (kmem_cache* c = slab_caches; c; c = c->next) kmem_cache_shrink(c);
+  on_each_cpu(drain_pages, nullptr);
+  return nr_free_pages();
+}
+
+}  // namespace
+
+KTEST(slab, kmalloc_every_class_on_real_pages) {
+  const uint64_t before = settled_free_pages();
+  void* held[KMALLOC_SHIFT_HIGH + 1] = {};
+  for (int i = 1; i <= static_cast<int>(KMALLOC_SHIFT_HIGH); i++) {
+    const size_t size = kmalloc_size(i);
+    if (!size) continue;
+    held[i] = kmalloc(size, GFP_KERNEL);
+    ASSERT_TRUE(held[i] != nullptr);
+    EXPECT_EQ(ksize(held[i]), size);
+    memset(held[i], i, size);
+    if (!(size & (size - 1))) EXPECT_EQ(reinterpret_cast<uintptr_t>(held[i]) % size, 0u);
+  }
+  for (int i = 1; i <= static_cast<int>(KMALLOC_SHIFT_HIGH); i++) {
+    if (!held[i]) continue;
+    const unsigned char* b = static_cast<unsigned char*>(held[i]);
+    bool ok = true;
+    for (size_t k = 0; k < kmalloc_size(i); k++) ok &= b[k] == i;
+    EXPECT_TRUE(ok);
+    kfree(held[i]);
+  }
+  void* big = kmalloc(5 * PAGE_SIZE, GFP_KERNEL);
+  ASSERT_TRUE(big != nullptr);
+  EXPECT_EQ(ksize(big), 8 * PAGE_SIZE);
+  kfree(big);
+  void* dma = kmalloc(300, GFP_KERNEL | __GFP_DMA32);
+  ASSERT_TRUE(dma != nullptr);
+  EXPECT_LT(mm_virt_to_phys(dma), uint64_t{4} << 30);
+  kfree(dma);
+  EXPECT_EQ(kmalloc(0, GFP_KERNEL), ZERO_SIZE_PTR);
+  EXPECT_EQ(settled_free_pages(), before);
+}
+
+KTEST(slab, kstrdup_const_keeps_rodata) {
+  static const char text[] = "in rodata";
+  const char* s = kstrdup_const(text, GFP_KERNEL);
+  EXPECT_EQ(s, text);  // no copy
+  kfree_const(s);
+  char stack[8] = "stack";
+  const char* c = kstrdup_const(stack, GFP_KERNEL);
+  EXPECT_NE(c, static_cast<const char*>(stack));
+  EXPECT_EQ(strcmp(c, "stack"), 0);
+  kfree_const(c);
+}
+
+KTEST(slab, cache_lifecycle_leaves_no_page_behind) {
+  const uint64_t before = settled_free_pages();
+  kmem_cache* c = kmem_cache_create("ktest_obj", 200, 0, SLAB_HWCACHE_ALIGN, nullptr);
+  ASSERT_TRUE(c != nullptr);
+  static void* objs[3000];
+  for (unsigned i = 0; i < 3000; i++) {
+    objs[i] = kmem_cache_alloc(c, GFP_KERNEL);
+    ASSERT_TRUE(objs[i] != nullptr);
+    memset(objs[i], 0x11, 200);
+  }
+  EXPECT_LT(nr_free_pages(), before);
+  for (unsigned i = 0; i < 3000; i++) kmem_cache_free(c, objs[i]);
+  kmem_cache_destroy(c);
+  EXPECT_EQ(settled_free_pages(), before);
+}
+
+namespace {
+
+constexpr unsigned kPerCpu = 400;
+kmem_cache* smp_cache;
+void* smp_objs[NR_CPUS][kPerCpu];
+std::atomic<unsigned> smp_failures;
+
+void alloc_all(void*) {
+  const unsigned me = this_cpu()->id;
+  for (unsigned i = 0; i < kPerCpu; i++) {
+    void* p = kmem_cache_alloc(smp_cache, GFP_ATOMIC);
+    smp_objs[me][i] = p;
+    if (!p) {
+      smp_failures++;
+      continue;
+    }
+    uint64_t* w = static_cast<uint64_t*>(p);
+    for (unsigned k = 0; k < 8; k++) w[k] = (uint64_t{me} << 32) | i;
+  }
+}
+
+// Frees what the next online CPU allocated, checking it was not touched.
+void free_neighbours(void*) {
+  const unsigned me = this_cpu()->id;
+  unsigned from = me;
+  do from = (from + 1) % NR_CPUS;
+  while (!cpu_online(from));
+  for (unsigned i = 0; i < kPerCpu; i++) {
+    uint64_t* w = static_cast<uint64_t*>(smp_objs[from][i]);
+    if (!w) continue;
+    for (unsigned k = 0; k < 8; k++)
+      if (w[k] != ((uint64_t{from} << 32) | i)) smp_failures++;
+    kmem_cache_free(smp_cache, w);
+    smp_objs[from][i] = nullptr;
+  }
+}
+
+// Alloc/free churn on every hart at once through one cache.
+void churn(void*) {
+  void* mine[64];
+  for (unsigned round = 0; round < 50; round++) {
+    for (auto& p : mine)
+      if (!(p = kmem_cache_alloc(smp_cache, GFP_ATOMIC))) smp_failures++;
+    for (auto* p : mine) kmem_cache_free(smp_cache, p);
+  }
+}
+
+}  // namespace
+
+KTEST(slab, all_harts_allocate_and_free_each_others_objects) {
+  const uint64_t before = settled_free_pages();
+  smp_cache = kmem_cache_create("ktest_smp", 64, 0, 0, nullptr);
+  ASSERT_TRUE(smp_cache != nullptr);
+  smp_failures = 0;
+  for (unsigned round = 0; round < 3; round++) {
+    on_each_cpu(alloc_all, nullptr);
+    on_each_cpu(free_neighbours, nullptr);
+    on_each_cpu(churn, nullptr);
+  }
+  EXPECT_EQ(smp_failures.load(), 0u);
+  EXPECT_EQ(kmem_cache_shrink(smp_cache), 0);  // nothing left in use
+  kmem_cache_destroy(smp_cache);
+  EXPECT_EQ(settled_free_pages(), before);
+}
+
+KTEST(slab, reaping_returns_idle_slabs) {
+  kmem_cache* c = kmem_cache_create("ktest_reap", 512, 0, 0, nullptr);
+  ASSERT_TRUE(c != nullptr);
+  static void* objs[2000];
+  for (auto& p : objs) p = kmem_cache_alloc(c, GFP_KERNEL);
+  for (auto* p : objs) kmem_cache_free(c, p);
+  const uint64_t free_before = nr_free_pages();
+  unsigned long slabs_before;
+  {
+    MmLockGuard g{c->node.list_lock};
+    slabs_before = c->node.total_slabs;
+  }
+  EXPECT_GT(slabs_before, 0u);
+  EXPECT_GT(cache_reap(true), 0u);
+  on_each_cpu(drain_pages, nullptr);
+  {
+    MmLockGuard g{c->node.list_lock};
+    EXPECT_LT(c->node.total_slabs, slabs_before);
+  }
+  EXPECT_GT(nr_free_pages(), free_before);
+  kmem_cache_destroy(c);
+}
