@@ -53,9 +53,9 @@ KTEST(slab, kmalloc_every_class_on_real_pages) {
     EXPECT_TRUE(ok);
     kfree(held[i]);
   }
-  void* big = kmalloc(5 * PAGE_SIZE, GFP_KERNEL);
+  void* big = kmalloc(5 * MM_PAGE_SIZE, GFP_KERNEL);
   ASSERT_TRUE(big != nullptr);
-  EXPECT_EQ(ksize(big), 8 * PAGE_SIZE);
+  EXPECT_EQ(ksize(big), 8 * MM_PAGE_SIZE);
   kfree(big);
   void* dma = kmalloc(300, GFP_KERNEL | __GFP_DMA32);
   ASSERT_TRUE(dma != nullptr);
