@@ -35,8 +35,16 @@ void mm_panic(const char* fmt, ...) {
 
 unsigned mm_cache_line_size() { return mm_host_cache_line_size; }
 const char* mm_cmdline() { return mm_host_cmdline; }
-unsigned mm_nr_cpus() { return 1; }
-void mm_on_each_cpu(void (*fn)(void*), void* arg) { fn(arg); }
+// Every CPU's turn, played by this thread: callers (cache shrink and
+// destroy) run when the threads playing the other CPUs are quiet.
+void mm_on_each_cpu(void (*fn)(void*), void* arg) {
+  const unsigned self = mm_this_cpu();
+  for (unsigned cpu = 0; cpu < MM_MAX_CPUS; cpu++) {
+    mm_host_set_cpu(cpu);
+    fn(arg);
+  }
+  mm_host_set_cpu(self);
+}
 bool mm_is_kernel_rodata(const void*) { return false; }
 
 namespace {
@@ -102,7 +110,6 @@ unsigned mm_cache_line_size() {
   return n && !(n & (n - 1)) ? n : 64;
 }
 const char* mm_cmdline() { return machine().bootargs ? machine().bootargs : ""; }
-unsigned mm_nr_cpus() { return num_online_cpus() ? num_online_cpus() : 1; }
 void mm_on_each_cpu(void (*fn)(void*), void* arg) { on_each_cpu(fn, arg); }
 
 extern "C" char _srodata[], _erodata[];

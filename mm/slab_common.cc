@@ -35,16 +35,6 @@ namespace {
 
 kmem_cache kmem_cache_boot;
 
-unsigned calculate_alignment(slab_flags_t flags, unsigned align, unsigned size) {
-  if (flags & SLAB_HWCACHE_ALIGN) {
-    unsigned ralign = mm_cache_line_size();
-    while (size <= ralign / 2) ralign /= 2;
-    if (align < ralign) align = ralign;
-  }
-  if (align < ARCH_SLAB_MINALIGN) align = ARCH_SLAB_MINALIGN;
-  return align_up(align, sizeof(void*));
-}
-
 void list_link(kmem_cache* s) {
   s->prev = nullptr;
   s->next = slab_caches;
@@ -140,6 +130,17 @@ void parse_boot_options() {
 }  // namespace
 
 // ---- caches -----------------------------------------------------------------
+
+unsigned calculate_alignment(slab_flags_t flags, unsigned align, unsigned size) {
+  if (flags & SLAB_HWCACHE_ALIGN) {
+    // Small objects share a line rather than each taking a whole one.
+    unsigned ralign = mm_cache_line_size();
+    while (size <= ralign / 2) ralign /= 2;
+    if (align < ralign) align = ralign;
+  }
+  if (align < ARCH_SLAB_MINALIGN) align = ARCH_SLAB_MINALIGN;
+  return align_up(align, sizeof(void*));
+}
 
 kmem_cache* kmem_cache_create_usercopy(const char* name, unsigned int size, unsigned int align,
                                        slab_flags_t flags, unsigned int useroffset, unsigned int usersize,

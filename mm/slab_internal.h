@@ -41,6 +41,8 @@ extern kmem_cache* kmem_cache_cachep;  // the cache of struct kmem_cache
 
 // mm/slab_common.cc: the kmalloc cache for a size up to KMALLOC_MAX_CACHE_SIZE.
 kmem_cache* kmalloc_slab(size_t size, gfp_t gfp);
+// Object alignment from the caller's, SLAB_HWCACHE_ALIGN and the minimum.
+unsigned calculate_alignment(slab_flags_t flags, unsigned align, unsigned size);
 
 // mm/slab.cc
 // The layout (Linux __kmem_cache_create): fills size, align, num,

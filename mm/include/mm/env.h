@@ -56,7 +56,6 @@ void mm_warn(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 [[noreturn]] void mm_panic(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 unsigned mm_cache_line_size();
 const char* mm_cmdline();
-unsigned mm_nr_cpus();
 void mm_on_each_cpu(void (*fn)(void*), void* arg);
 #ifdef HOST_TEST
 // Host tests set these before kmem_cache_init().
