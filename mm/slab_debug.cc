@@ -56,16 +56,16 @@ void poison_obj(const kmem_cache* c, void* buf, unsigned char val) {
 // restores the poison (so one corruption is reported once).
 void check_poison_obj(const kmem_cache* c, void* buf) {
   const unsigned char* p = static_cast<const unsigned char*>(buf) + c->obj_offset;
+  auto want = [c](unsigned i) { return i == c->object_size - 1 ? POISON_END : POISON_FREE; };
   for (unsigned i = 0; i < c->object_size; i++) {
-    const unsigned char want = i == c->object_size - 1 ? POISON_END : POISON_FREE;
-    if (p[i] == want) continue;
-    unsigned end = i;
-    while (end < c->object_size - 1 && p[end] != POISON_FREE) end++;
+    if (p[i] == want(i)) continue;
+    unsigned run = 0;  // consecutive changed bytes from here
+    while (i + run < c->object_size && p[i + run] != want(i + run)) run++;
     slab_report(&SlabErrors::write_after_free,
                 "Slab corruption (write after free) in cache '%s': object %p, offset %u (%u bytes changed "
                 "from there, first 0x%02x, want 0x%02x); last freed by %p\n",
-                c->name, static_cast<void*>(static_cast<char*>(buf) + c->obj_offset), i, end - i + 1, p[i],
-                want, last_user(c, buf));
+                c->name, static_cast<void*>(static_cast<char*>(buf) + c->obj_offset), i, run, p[i], want(i),
+                last_user(c, buf));
     poison_obj(c, buf, POISON_FREE);
     return;
   }
