@@ -7,6 +7,7 @@
 
 #include <asm/smp.h>
 #include <kernel/percpu.h>
+#include <kernel/rcupdate.h>
 #include <lib/string.h>
 #include <mm/page_alloc.h>
 #include <mm/slab.h>
@@ -179,4 +180,90 @@ KTEST(slab, reaping_returns_idle_slabs) {
   }
   EXPECT_GT(nr_free_pages(), free_before);
   kmem_cache_destroy(c);
+}
+
+namespace {
+
+bool contains(const char* hay, const char* needle) {
+  const size_t n = strlen(needle);
+  for (; *hay; hay++)
+    if (!strncmp(hay, needle, n)) return true;
+  return false;
+}
+
+struct Tagged {
+  uint64_t tag;
+  uint64_t payload;
+};
+constexpr uint64_t kTag = 0x7e57ab1e;
+void tag_ctor(void* p) { static_cast<Tagged*>(p)->tag = kTag; }
+
+}  // namespace
+
+KTEST(slab, debug_checks_catch_bugs_on_real_pages) {
+  kmem_cache* c = kmem_cache_create("ktest_debug", 40, 0, SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER, nullptr);
+  ASSERT_TRUE(c != nullptr);
+  const SlabErrors before = slab_errors();
+  auto* p = static_cast<unsigned char*>(kmem_cache_alloc(c, GFP_KERNEL));
+  ASSERT_TRUE(p != nullptr);
+  EXPECT_EQ(p[0], POISON_INUSE);
+  p[40] = 1;  // overrun into the red zone
+  kmem_cache_free(c, p);
+  EXPECT_EQ(slab_errors().redzone, before.redzone + 1);
+  EXPECT_TRUE(contains(slab_last_report(), "ktest_debug"));
+  kmem_cache_free(c, p);  // double free: refused
+  EXPECT_EQ(slab_errors().double_free, before.double_free + 1);
+  p[5] = 0;  // write after free
+  void* q = kmem_cache_alloc(c, GFP_KERNEL);
+  EXPECT_EQ(q, static_cast<void*>(p));
+  EXPECT_EQ(slab_errors().write_after_free, before.write_after_free + 1);
+  EXPECT_TRUE(contains(slab_last_report(), "offset 5"));
+  kmem_cache_free(c, q);
+  kmem_cache_destroy(c);
+  EXPECT_EQ(slab_errors().leaks, before.leaks);
+}
+
+KTEST(slab, typesafe_by_rcu_pages_wait_for_a_grace_period) {
+  kmem_cache* c = kmem_cache_create("ktest_rcu", sizeof(Tagged), 0, SLAB_TYPESAFE_BY_RCU, tag_ctor);
+  ASSERT_TRUE(c != nullptr);
+  static Tagged* objs[600];
+  for (auto& o : objs) {
+    o = static_cast<Tagged*>(kmem_cache_alloc(c, GFP_KERNEL));
+    ASSERT_TRUE(o != nullptr);
+    EXPECT_EQ(o->tag, kTag);
+  }
+  Tagged* watched = objs[300];
+  rcu_read_lock();  // a reader still holding a pointer
+  for (auto* o : objs) kmem_cache_free(c, o);
+  kmem_cache_shrink(c);
+  EXPECT_EQ(virt_to_cache(watched), c);  // the page is still this cache's slab
+  EXPECT_EQ(watched->tag, kTag);         // and the object still of its type
+  rcu_read_unlock();
+  synchronize_rcu();
+  rcu_barrier();  // the freeing callback has run
+  EXPECT_TRUE(virt_to_cache(watched) == nullptr);
+  kmem_cache_destroy(c);
+}
+
+KTEST(slab, destroy_reports_leaks_and_keeps_the_cache) {
+  kmem_cache* c = kmem_cache_create("ktest_leak", 128, 0, 0, nullptr);
+  ASSERT_TRUE(c != nullptr);
+  void* leaked = kmem_cache_alloc(c, GFP_KERNEL);
+  const SlabErrors before = slab_errors();
+  kmem_cache_destroy(c);
+  EXPECT_EQ(slab_errors().leaks, before.leaks + 1);
+  EXPECT_TRUE(contains(slab_last_report(), "ktest_leak: Slab cache still has objects (1 in use)"));
+  kmem_cache_free(c, leaked);  // still valid
+  kmem_cache_destroy(c);
+}
+
+KTEST(slab, slabinfo_lists_every_cache) {
+  static char buf[16384];
+  const size_t len = slabinfo_format(buf, sizeof(buf));
+  EXPECT_EQ(len, strlen(buf));
+  EXPECT_EQ(strncmp(buf, "slabinfo - version: 2.1\n", 24), 0);
+  EXPECT_TRUE(contains(buf, "\nkmalloc-96 "));
+  EXPECT_TRUE(contains(buf, "\ndma-kmalloc-8k "));
+  EXPECT_TRUE(contains(buf, "\nkmem_cache "));
+  EXPECT_TRUE(contains(buf, " : tunables  120   60    8 : slabdata "));
 }
