@@ -209,31 +209,6 @@ void slab_rcu_issue(kmem_cache* c) {
   call_rcu(&c->rcu.head, kmem_rcu_free);
 }
 
-// Slabs unlinked from the node (chained through page::next) go back to
-// the page allocator, after a grace period for SLAB_TYPESAFE_BY_RCU.
-void slabs_destroy(kmem_cache* c, page* list) {
-  if (!list) return;
-  if (c->flags & SLAB_TYPESAFE_BY_RCU) {
-    {
-      MmLockGuard g{c->node.list_lock};
-      while (list) {
-        page* next = list->next;
-        list->next = c->node.rcu_next;
-        c->node.rcu_next = list;
-        list = next;
-      }
-    }
-    slab_rcu_issue(c);
-    return;
-  }
-  while (list) {
-    page* next = list->next;
-    if (c->flags & SLAB_DEBUG_FLAGS) slab_destroy_debugcheck(c, list);
-    kmem_freepages(c, list);
-    list = next;
-  }
-}
-
 // Objects back to their slabs (node lock held); free slabs beyond
 // free_limit objects are unlinked onto *destroy.
 void free_block(kmem_cache* c, void** objs, unsigned nr, page** destroy) {
@@ -388,14 +363,6 @@ void cache_flusharray(kmem_cache* c, array_cache* ac) {
   slabs_destroy(c, destroy);
 }
 
-// Moves up to `nr` of the array's objects (the coldest) back to slabs.
-void drain_array_locked(kmem_cache* c, array_cache* ac, unsigned nr, page** destroy) {
-  if (nr > ac->avail) nr = ac->avail;
-  free_block(c, ac->entry, nr, destroy);
-  ac->avail -= nr;
-  for (unsigned i = 0; i < ac->avail; i++) ac->entry[i] = ac->entry[i + nr];
-}
-
 void* ____cache_alloc(kmem_cache* c, gfp_t gfp) {
   MmIrqGuard irq;
   array_cache* ac = cpu_array(c);
@@ -425,9 +392,62 @@ void ___cache_free(kmem_cache* c, void* buffer) {
 
 }  // namespace
 
-namespace {
-unsigned long drain_freelist(kmem_cache* c, unsigned long max);
+// ---- giving slabs and objects back --------------------------------------------
+
+// Slabs unlinked from the node (chained through page::next) go back to
+// the page allocator, after a grace period for SLAB_TYPESAFE_BY_RCU.
+void slabs_destroy(kmem_cache* c, page* list) {
+  if (!list) return;
+  if (c->flags & SLAB_TYPESAFE_BY_RCU) {
+    {
+      MmLockGuard g{c->node.list_lock};
+      while (list) {
+        page* next = list->next;
+        list->next = c->node.rcu_next;
+        c->node.rcu_next = list;
+        list = next;
+      }
+    }
+    slab_rcu_issue(c);
+    return;
+  }
+  while (list) {
+    page* next = list->next;
+    if (c->flags & SLAB_DEBUG_FLAGS) slab_destroy_debugcheck(c, list);
+    kmem_freepages(c, list);
+    list = next;
+  }
 }
+
+// Moves up to `nr` of the array's objects (the coldest) back to slabs.
+void drain_array_locked(kmem_cache* c, array_cache* ac, unsigned nr, page** destroy) {
+  if (nr > ac->avail) nr = ac->avail;
+  free_block(c, ac->entry, nr, destroy);
+  ac->avail -= nr;
+  for (unsigned i = 0; i < ac->avail; i++) ac->entry[i] = ac->entry[i + nr];
+}
+
+// Up to `max` free slabs back to the page allocator (node lock taken here).
+unsigned long drain_freelist(kmem_cache* c, unsigned long max) {
+  unsigned long freed = 0;
+  page* destroy = nullptr;
+  {
+    MmLockGuard g{c->node.list_lock};
+    while (freed < max && c->node.slabs_free) {
+      page* slab = c->node.slabs_free;
+      list_del(c->node.slabs_free, slab);
+      c->node.free_slabs--;
+      c->node.total_slabs--;
+      c->node.free_objects -= c->num;
+      slab->next = destroy;
+      destroy = slab;
+      freed++;
+    }
+  }
+  slabs_destroy(c, destroy);
+  return freed;
+}
+
 
 // ---- allocation and freeing ---------------------------------------------------
 
@@ -548,151 +568,4 @@ void slab_setup_shared(kmem_cache* c) {
   if (shared) kfree(shared);
 }
 
-namespace {
 
-void do_drain(void* arg) {
-  kmem_cache* c = static_cast<kmem_cache*>(arg);
-  MmIrqGuard irq;
-  array_cache* ac = c->cpu_cache[mm_this_cpu()];
-  page* destroy = nullptr;
-  {
-    MmLockGuard g{c->node.list_lock};
-    drain_array_locked(c, ac, ac->avail, &destroy);
-  }
-  slabs_destroy(c, destroy);
-}
-
-// Frees every free slab (node lock taken here); returns how many.
-unsigned long drain_freelist(kmem_cache* c, unsigned long max) {
-  unsigned long freed = 0;
-  page* destroy = nullptr;
-  {
-    MmLockGuard g{c->node.list_lock};
-    while (freed < max && c->node.slabs_free) {
-      page* slab = c->node.slabs_free;
-      list_del(c->node.slabs_free, slab);
-      c->node.free_slabs--;
-      c->node.total_slabs--;
-      c->node.free_objects -= c->num;
-      slab->next = destroy;
-      destroy = slab;
-      freed++;
-    }
-  }
-  slabs_destroy(c, destroy);
-  return freed;
-}
-
-}  // namespace
-
-int __kmem_cache_shrink(kmem_cache* c) {
-  mm_on_each_cpu(do_drain, c);
-  page* destroy = nullptr;
-  {
-    MmLockGuard g{c->node.list_lock};
-    if (c->node.shared) drain_array_locked(c, c->node.shared, c->node.shared->avail, &destroy);
-  }
-  slabs_destroy(c, destroy);
-  drain_freelist(c, ~0ul);
-  MmLockGuard g{c->node.list_lock};
-  return c->node.total_slabs - c->node.free_slabs ? 1 : 0;
-}
-
-unsigned long __kmem_cache_shutdown(kmem_cache* c) {
-  __kmem_cache_shrink(c);
-  if (c->flags & SLAB_TYPESAFE_BY_RCU) {
-    // Wait until every slab queued for a grace period has gone back.
-    for (;;) {
-      rcu_barrier();
-      MmLockGuard g{c->node.list_lock};
-      if (!c->node.rcu_in_flight && !c->node.rcu_next && !c->node.rcu_waiting) break;
-    }
-  }
-  MmLockGuard g{c->node.list_lock};
-  return c->node.total_slabs * c->num - c->node.free_objects;
-}
-
-void __kmem_cache_release(kmem_cache* c) {
-  for (unsigned i = 0; i < MM_MAX_CPUS; i++) {
-    if (c->cpu_cache[i] != &slab_empty_ac) kfree(c->cpu_cache[i]);
-    c->cpu_cache[i] = &slab_empty_ac;
-  }
-  kfree(c->node.shared);
-  c->node.shared = nullptr;
-}
-
-// ---- periodic reaping ---------------------------------------------------------------
-
-namespace {
-
-constexpr uint64_t REAPTIMEOUT_AC_MS = 2000;    // per-CPU arrays: every 2 s
-constexpr uint64_t REAPTIMEOUT_NODE_MS = 4000;  // shared array and free slabs: every 4 s
-uint64_t next_reap_ms[MM_MAX_CPUS];
-uint64_t reap_now_ms;
-
-// One cache on this CPU: an untouched array gives back a fifth of its
-// limit; the node, when due, drains the shared array and some free slabs.
-unsigned long reap_cache(kmem_cache* c, bool force) {
-  page* destroy = nullptr;
-  {
-    MmIrqGuard irq;
-    array_cache* ac = c->cpu_cache[mm_this_cpu()];
-    if (ac != &slab_empty_ac) {
-      if (ac->touched && !force) {
-        ac->touched = 0;
-      } else if (ac->avail) {
-        unsigned tofree = force ? ac->avail : (ac->limit + 4) / 5;
-        if (tofree > ac->avail) tofree = (ac->avail + 1) / 2;
-        MmLockGuard g{c->node.list_lock};
-        drain_array_locked(c, ac, tofree, &destroy);
-      }
-    }
-  }
-  slabs_destroy(c, destroy);
-  destroy = nullptr;
-  kmem_cache_node& n = c->node;
-  unsigned long max;
-  {
-    MmLockGuard g{n.list_lock};
-    if (!force && n.next_reap > reap_now_ms) return 0;
-    n.next_reap = reap_now_ms + REAPTIMEOUT_NODE_MS;
-    if (n.shared) {
-      if (n.shared->touched && !force) {
-        n.shared->touched = 0;
-      } else {
-        unsigned tofree = force ? n.shared->avail : (n.shared->limit + 4) / 5;
-        if (tofree > n.shared->avail) tofree = (n.shared->avail + 1) / 2;
-        drain_array_locked(c, n.shared, tofree, &destroy);
-      }
-    }
-    if (n.free_touched && !force) {
-      n.free_touched = false;
-      max = 0;
-    } else {
-      max = force ? ~0ul : (n.free_limit + 5 * c->num - 1) / (5 * c->num);
-    }
-  }
-  slabs_destroy(c, destroy);
-  const unsigned long freed = max ? drain_freelist(c, max) : 0;
-  c->reaped += freed;
-  return freed;
-}
-
-}  // namespace
-
-unsigned long cache_reap(bool force) {
-  if (slab_state < SlabState::Up) return 0;
-  if (!slab_mutex.try_lock()) return 0;  // busy creating or destroying: next time
-  unsigned long freed = 0;
-  for (kmem_cache* c = slab_caches; c; c = c->next) freed += reap_cache(c, force);
-  slab_mutex.unlock();
-  return freed;
-}
-
-void slab_reap_tick(uint64_t now_ms) {
-  const unsigned cpu = mm_this_cpu();
-  reap_now_ms = now_ms;
-  if (now_ms < next_reap_ms[cpu]) return;
-  next_reap_ms[cpu] = now_ms + REAPTIMEOUT_AC_MS;
-  cache_reap(false);
-}

@@ -66,6 +66,14 @@ void __kmem_cache_release(kmem_cache* cachep);  // frees the arrays
 // The cache an address's slab belongs to, or null when it is not a slab page.
 kmem_cache* virt_to_cache(const void* objp);
 page* virt_to_slab(const void* objp);  // head page of a slab, or null
+// Slabs unlinked from the node (chained through page::next) back to the
+// page allocator, after a grace period for SLAB_TYPESAFE_BY_RCU.
+void slabs_destroy(kmem_cache* cachep, page* list);
+// The array's `nr` coldest objects back to their slabs (node lock held);
+// slabs to free are chained onto *destroy.
+void drain_array_locked(kmem_cache* cachep, array_cache* ac, unsigned nr, page** destroy);
+// Up to `max` free slabs back to the page allocator; returns how many.
+unsigned long drain_freelist(kmem_cache* cachep, unsigned long max);
 unsigned obj_to_index(const kmem_cache* cachep, const page* slab, const void* buffer);
 inline void* index_to_obj(const kmem_cache* cachep, const page* slab, unsigned idx) {
   return static_cast<char*>(slab->s_mem) + static_cast<size_t>(cachep->size) * idx;
