@@ -21,6 +21,7 @@
 // object would, and obj_to_index inverts index_to_obj.
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <ios>
 #include <string>
 
@@ -198,22 +199,43 @@ TEST_SUITE("slab_layout") {
 
   TEST_CASE("README table: objects, pages and waste per slab for every kmalloc class") {
     SlabTestEnv env;
-    std::string table = "| class | object size | objects per slab | pages per slab | bytes wasted per slab | freelist |\n"
-                        "|---|---:|---:|---:|---:|---|\n";
-    for (int i = 1; i <= static_cast<int>(KMALLOC_SHIFT_HIGH); i++) {
+    std::string table =
+        "| class | buffer | objects per slab | pages per slab | leftover bytes per slab | wasted incl. padding | "
+        "freelist |\n"
+        "|---|---:|---:|---:|---:|---:|---|\n";
+    for (size_t size = 1; size <= KMALLOC_MAX_CACHE_SIZE; size++) {
+      const int i = kmalloc_index(size);
+      if (kmalloc_size(i) != size) continue;  // one row per class, smallest first
       const kmem_cache* c = kmalloc_caches[KMALLOC_NORMAL][i];
-      if (!c) continue;
       const size_t bytes = MM_PAGE_SIZE << c->gfporder;
       const bool on_slab = !(c->flags & (CFLGS_OBJFREELIST_SLAB | CFLGS_OFF_SLAB));
-      const size_t waste = bytes - c->num * static_cast<size_t>(c->size) - (on_slab ? c->num : 0);
+      const size_t left = bytes - c->num * static_cast<size_t>(c->size) - (on_slab ? c->num : 0);
+      const size_t wasted = bytes - c->num * static_cast<size_t>(c->object_size);
       const char* where = (c->flags & CFLGS_OBJFREELIST_SLAB) ? "in a free object"
                           : (c->flags & CFLGS_OFF_SLAB)       ? "off-slab"
                                                               : "on-slab";
       table += "| " + std::string(c->name) + " | " + std::to_string(c->size) + " | " + std::to_string(c->num) +
-               " | " + std::to_string(1u << c->gfporder) + " | " + std::to_string(waste) + " | " + where + " |\n";
-      // The waste stays within what the order rule promises.
-      CHECK((waste * 8 <= bytes || c->gfporder == slab_max_order));
+               " | " + std::to_string(1u << c->gfporder) + " | " + std::to_string(left) + " | " +
+               std::to_string(wasted) + " | " + where + " |\n";
+      // The leftover stays within what the order rule promises.
+      CHECK((left * 8 <= bytes || c->gfporder == slab_max_order));
     }
-    MESSAGE("\n" << table);
+    // Written out for pasting, and the README must carry it unchanged: the
+    // table in the README is this code's output, not typed by hand.
+    if (std::FILE* f = std::fopen(HOST_BUILD_DIR "/slab-kmalloc-table.md", "w")) {
+      std::fputs(table.c_str(), f);
+      std::fclose(f);
+    }
+    std::string readme;
+    if (std::FILE* f = std::fopen("README.md", "r")) {
+      char buf[4096];
+      size_t n;
+      while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) readme.append(buf, n);
+      std::fclose(f);
+    }
+    // Inside a list item the rows are indented by two spaces.
+    for (size_t at; (at = readme.find("\n  |")) != std::string::npos;) readme.erase(at + 1, 2);
+    INFO("README.md lacks the table in " HOST_BUILD_DIR "/slab-kmalloc-table.md");
+    CHECK(readme.find(table) != std::string::npos);
   }
 }
