@@ -15,8 +15,11 @@ struct SimRam {
   SimRam() {
     const uint64_t base = 0x80000000;  // physical start, as on the virt board
     map.resize(kBenchRamBytes >> MM_PAGE_SHIFT);
-    data.resize(kBenchRamBytes + MM_PAGE_SIZE);
-    const uintptr_t aligned = (reinterpret_cast<uintptr_t>(data.data()) + MM_PAGE_SIZE - 1) & ~(MM_PAGE_SIZE - 1);
+    // Virtual addresses aligned like the physical ones up to the largest
+    // buddy block (4 MiB), as in the kernel's direct map.
+    constexpr uintptr_t kAlign = uintptr_t{4} << 20;
+    data.resize(kBenchRamBytes + kAlign);
+    const uintptr_t aligned = (reinterpret_cast<uintptr_t>(data.data()) + kAlign - 1) & ~(kAlign - 1);
     mm_phys_virt_offset = aligned - base;
     free_area_init(map.data(), base >> MM_PAGE_SHIFT, (base >> MM_PAGE_SHIFT) + map.size());
     free_pages_range(base >> MM_PAGE_SHIFT, (base >> MM_PAGE_SHIFT) + map.size());

@@ -1,0 +1,10 @@
+// Our slab in mm_bench (bench_slab.cc).
+#pragma once
+
+namespace bench {
+
+// `mm_bench --kmalloc-layout`: a Markdown table of every kmalloc class's
+// slab layout (objects and pages per slab, freelist, unused bytes).
+int print_kmalloc_layout();
+
+}  // namespace bench
