@@ -15,7 +15,6 @@
 #include "bench_ram.h"
 
 namespace bench {
-namespace {
 
 void slab_init_once() {
   static const bool done = [] {
@@ -25,6 +24,8 @@ void slab_init_once() {
   }();
   (void)done;
 }
+
+namespace {
 
 // One cache per object size for the whole run, as a kernel keeps its caches
 // (a plain cache like this may be merged with the kmalloc cache of its size,
