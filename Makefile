@@ -191,9 +191,8 @@ test: deps
 
 # Benchmarks (never part of `make test`): every allocator and the peers in
 # one run, medians of 3 repetitions in build/bench/mm_bench.json; then the
-# kmalloc layout table, the instruction count of the hot pairs under callgrind,
-# the ratio table against the targets and the plot build/bench/slab.png.
-# BENCH_FILTER=regex runs a subset.
+# instruction count of the hot pairs under callgrind, the ratio table against
+# the targets and the plot build/bench/slab.png. BENCH_FILTER=regex runs a subset.
 BENCH_FILTER ?=
 BENCH_INSTR  := slab/64 kmalloc/64 kmalloc_const64/64 mimalloc/64 glibc/64 jemalloc/64 tcmalloc/64
 bench:
@@ -203,9 +202,6 @@ bench:
 	$(BUILD)/host/bench/mm_bench --benchmark_out=$(BUILD)/bench/mm_bench.json --benchmark_out_format=json \
 	  --benchmark_repetitions=3 --benchmark_report_aggregates_only=true --benchmark_min_time=0.25 \
 	  $(if $(BENCH_FILTER),--benchmark_filter='$(BENCH_FILTER)')
-	@$(BUILD)/host/bench/mm_bench --kmalloc-layout > $(BUILD)/bench/kmalloc-layout.md
-	@echo "== kmalloc slab layout ($(BUILD)/bench/kmalloc-layout.md)"
-	@cat $(BUILD)/bench/kmalloc-layout.md
 	@echo "== instructions per hot pair (callgrind)"
 	@tools/bench-instructions $(BUILD)/host/bench/mm_bench $(BUILD)/bench/instructions.json $(BENCH_INSTR)
 	@echo "== ratios"

@@ -1,7 +1,6 @@
 // mm_bench's main: the peer allocators loaded and checked before Google
 // Benchmark runs (peers.h); or, with --count-pairs=<name>/<size>:<n>, exactly
-// n hot pairs of one allocator for tools/bench-instructions; or, with
-// --kmalloc-layout, the slab layout of every kmalloc class.
+// n hot pairs of one allocator for tools/bench-instructions.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -11,7 +10,6 @@
 #include <string>
 
 #include "alloc_benches.h"
-#include "bench_slab.h"
 #include "peers.h"
 
 namespace {
@@ -33,7 +31,6 @@ int main(int argc, char** argv) {
   static constexpr char kCount[] = "--count-pairs=";
   if (argc == 2 && std::strncmp(argv[1], kCount, sizeof(kCount) - 1) == 0)
     return bench::run_pair_counter(argv[1] + sizeof(kCount) - 1);
-  if (argc == 2 && std::strcmp(argv[1], "--kmalloc-layout") == 0) return bench::print_kmalloc_layout();
   ensure_static_tls(argv);
   bench::require_peers();
   // Printed in the header and stored in the JSON context.

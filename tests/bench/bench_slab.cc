@@ -2,13 +2,11 @@
 // RAM) in the allocator benchmark shapes of alloc_benches.h, beside the peers.
 #include "bench_slab.h"
 
-#include <cstdio>
 #include <map>
 #include <mutex>
 #include <string>
 
 #include <mm/env.h>
-#include <mm/page_alloc.h>
 #include <mm/slab.h>
 
 #include "alloc_benches.h"
@@ -93,29 +91,6 @@ void register_kmalloc_const() {
   return true;
 }();
 
-const char* freelist_placement(const kmem_cache* c) {
-  if (c->flags & CFLGS_OBJFREELIST_SLAB) return "in a free object";
-  if (c->flags & CFLGS_OFF_SLAB) return "off slab";
-  return "on slab";
-}
-
 }  // namespace
-
-int print_kmalloc_layout() {
-  slab_init_once();
-  std::printf("| kmalloc class | object bytes | objects per slab | pages per slab | freelist |"
-              " bytes unused per slab |\n|---|---|---|---|---|---|\n");
-  for (size_t size = KMALLOC_MIN_SIZE; size <= KMALLOC_MAX_CACHE_SIZE;) {
-    const kmem_cache* c = kmalloc_caches[KMALLOC_NORMAL][kmalloc_index(size)];
-    const uint64_t slab_bytes = MM_PAGE_SIZE << c->gfporder;
-    const uint64_t on_slab = (c->flags & (CFLGS_OBJFREELIST_SLAB | CFLGS_OFF_SLAB)) ? 0 : c->freelist_size;
-    std::printf("| %s | %u | %u | %u | %s | %llu |\n", c->name, c->size, c->num, 1u << c->gfporder,
-                freelist_placement(c),
-                static_cast<unsigned long long>(slab_bytes - uint64_t{c->num} * c->size - on_slab));
-    // The next class: the 96 and 192 classes sit between the powers of two.
-    size = size == 64 ? 96 : size == 96 ? 128 : size == 128 ? 192 : size == 192 ? 256 : size * 2;
-  }
-  return 0;
-}
 
 }  // namespace bench
