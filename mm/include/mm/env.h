@@ -1,7 +1,9 @@
 /*
  * What mm/ needs from its surroundings, in one small seam so the same
  * allocator code links into the kernel and into the host tests/benchmarks:
- * a lock (kernel: spinlock with interrupts off; host: std::mutex), a warning
+ * a lock (kernel: spinlock with interrupts off; host: std::mutex), a
+ * reader-writer lock for mmap_lock (kernel: RwLock; host: std::shared_mutex,
+ * both with lock/unlock/lock_shared/unlock_shared), a warning
  * printer, and the physical-to-virtual offset of the memory it manages
  * (kernel: the direct map; host: a simulated RAM buffer).
  */
@@ -14,7 +16,9 @@ constexpr unsigned MM_MAX_CPUS = 8;
 
 #ifdef HOST_TEST
 #include <mutex>
+#include <shared_mutex>
 using MmLock = std::mutex;
+using MmRwLock = std::shared_mutex;
 using MmLockGuard = std::lock_guard<std::mutex>;
 // On the host each thread plays one CPU: CPU 0 unless the thread says
 // otherwise with mm_host_set_cpu() (a two-thread benchmark or test gives its
@@ -31,8 +35,10 @@ inline void mm_host_set_cpu(unsigned cpu) {
 }
 #else
 #include <kernel/percpu.h>
+#include <kernel/rwlock.h>
 #include <kernel/spinlock.h>
 using MmLock = SpinLock;
+using MmRwLock = RwLock;
 using MmLockGuard = SpinLockIrqSaveGuard;
 using MmIrqGuard = IrqSave;  // per-CPU data: no migration, no interrupt re-entry
 inline unsigned mm_this_cpu() { return this_cpu()->id; }

@@ -1,0 +1,129 @@
+/*
+ * Address spaces: mm_struct and vm_area_struct (Linux's names and fields).
+ *
+ * An mm_struct owns the user half of one Sv39 address space. Its VMAs are
+ * disjoint [vm_start, vm_end) ranges, page aligned, kept twice:
+ *   - in a red-black tree keyed by address (mm_rb), augmented with
+ *     rb_subtree_gap = the largest free gap just below any VMA of the
+ *     subtree, so get_unmapped_area() finds a hole in O(log n);
+ *   - in a sorted doubly linked list (mmap, vm_next/vm_prev), for
+ *     neighbours in O(1) (merging, gap computation, munmap walks).
+ * The gap below a VMA runs from the end of the previous VMA (0 for the
+ * first) to its start, less the stack guard gap when it grows down;
+ * highest_vm_end closes the gap above the last VMA.
+ *
+ * Locking: mmap_lock (reader-writer). Readers (find_vma, page faults) may
+ * walk the tree and fill the vmacache; everything that changes a VMA or the
+ * tree holds it for writing and clears the vmacache when it frees a VMA.
+ */
+#pragma once
+
+#include <atomic>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <asm/pgtable.h>
+#include <lib/rbtree.h>
+#include <mm/env.h>
+
+struct mm_struct;
+struct file;
+
+// vm_flags (Linux's bit values).
+constexpr unsigned long VM_NONE = 0;
+constexpr unsigned long VM_READ = 0x1;
+constexpr unsigned long VM_WRITE = 0x2;
+constexpr unsigned long VM_EXEC = 0x4;
+constexpr unsigned long VM_SHARED = 0x8;
+// VM_MAY* = what mprotect may turn on later (VM_* << 4).
+constexpr unsigned long VM_MAYREAD = 0x10;
+constexpr unsigned long VM_MAYWRITE = 0x20;
+constexpr unsigned long VM_MAYEXEC = 0x40;
+constexpr unsigned long VM_MAYSHARE = 0x80;
+constexpr unsigned long VM_GROWSDOWN = 0x100;
+constexpr unsigned long VM_PFNMAP = 0x400;
+constexpr unsigned long VM_LOCKED = 0x2000;
+constexpr unsigned long VM_IO = 0x4000;
+constexpr unsigned long VM_DONTCOPY = 0x20000;
+constexpr unsigned long VM_DONTEXPAND = 0x40000;
+constexpr unsigned long VM_ACCOUNT = 0x100000;    // charged to vm_committed_as
+constexpr unsigned long VM_NORESERVE = 0x200000;  // not charged (MAP_NORESERVE)
+constexpr unsigned long VM_HUGETLB = 0x400000;
+constexpr unsigned long VM_SYNC = 0x800000;
+
+constexpr unsigned long VM_ACCESS_FLAGS = VM_READ | VM_WRITE | VM_EXEC;
+constexpr unsigned long VM_STACK = VM_GROWSDOWN;
+// riscv: data (brk, anonymous) is not executable by default.
+constexpr unsigned long VM_DATA_DEFAULT_FLAGS = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+constexpr unsigned long VM_STACK_FLAGS = VM_STACK | VM_DATA_DEFAULT_FLAGS | VM_ACCOUNT;
+
+struct vm_area_struct {
+  // find_vma's working set first.
+  unsigned long vm_start;  // first address inside
+  unsigned long vm_end;    // first address after
+  vm_area_struct* vm_next;  // address-sorted list
+  vm_area_struct* vm_prev;
+  rb_node vm_rb;
+  // Largest free gap below any VMA in this node's subtree (see above).
+  unsigned long rb_subtree_gap;
+
+  mm_struct* vm_mm;
+  pte_t vm_page_prot;      // PTE permission bits for vm_flags (vm_get_page_prot)
+  unsigned long vm_flags;
+  // Offset in PAGE_SIZE units into the backing object; an anonymous private
+  // VMA's is its start >> PAGE_SHIFT, so pieces of it stay contiguous.
+  unsigned long vm_pgoff;
+  file* vm_file;  // no file-backed mappings yet: always null
+  // Shared-anonymous and hugetlb mappings are backed by an object of their
+  // own in Linux (a shmem or hugetlbfs file in vm_file); this is that
+  // object's identity: pieces of one mapping may merge again, two mappings
+  // never do. 0 for private anonymous memory.
+  uint64_t vm_object;
+};
+
+// A small per-mm cache of recent find_vma() answers, checked before the
+// tree (Linux 5.x keeps it per thread; there are no threads yet). Readers
+// fill it under the read lock, so entries are atomics; a writer clears it
+// whenever it frees or unlinks a VMA, so an entry is always a live VMA.
+constexpr unsigned VMACACHE_SIZE = 4;
+
+// What the VMA code asks of the page tables, so the VMA logic runs without
+// them (host tests give a model, benchmarks nothing). Every call is made
+// with mmap_lock held for writing, after the VMAs already say the new truth.
+struct mm_pt_ops {
+  // Unmaps [start, end), releasing the pages mapped there.
+  void (*zap_range)(mm_struct* mm, unsigned long start, unsigned long end);
+  // Present pages in [start, end) take the protection `prot`.
+  void (*change_protection)(mm_struct* mm, unsigned long start, unsigned long end, pte_t prot);
+  // Faults in [start, end) of `vma` (MAP_POPULATE); 0 or -ENOMEM.
+  int (*populate)(mm_struct* mm, vm_area_struct* vma, unsigned long start, unsigned long end);
+};
+
+struct mm_struct {
+  rb_root mm_rb;
+  vm_area_struct* mmap = nullptr;  // lowest VMA (list head)
+  std::atomic<vm_area_struct*> vmacache[VMACACHE_SIZE] = {};
+  unsigned long highest_vm_end = 0;  // end (plus guard) of the last VMA
+  int map_count = 0;
+
+  uint64_t pgd = 0;          // physical address of the root page table, 0 until one exists
+  unsigned long asid = 0;    // address-space identifier for satp
+  const mm_pt_ops* pt_ops = nullptr;
+  void* pt_ctx = nullptr;    // for pt_ops
+
+  unsigned long task_size = 0;   // user addresses are below this
+  unsigned long mmap_base = 0;   // top-down allocation starts below it
+  unsigned long start_brk = 0, brk = 0;
+  unsigned long start_stack = 0;
+  unsigned long def_flags = 0;   // added to every new VMA's flags
+
+  // Pages of VMAs (Linux's names): all, locked, writable private data,
+  // executable, stack.
+  unsigned long total_vm = 0, locked_vm = 0, data_vm = 0, exec_vm = 0, stack_vm = 0;
+  // Limits in bytes (RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK, RLIMIT_STACK).
+  unsigned long rlimit_as = ~0ul, rlimit_data = ~0ul, rlimit_memlock = 8ul << 20, rlimit_stack = 8ul << 20;
+
+  MmRwLock mmap_lock;
+  // Faults resolved without I/O (every fault, until there is swap) and with.
+  std::atomic<unsigned long> min_flt{0}, maj_flt{0};
+};
