@@ -18,6 +18,7 @@
 #include <kernel/panic.h>
 #include <kernel/printk.h>
 #include <mm/memblock.h>
+#include <mm/mmap.h>
 #include <mm/page_alloc.h>
 #include <mm/slab.h>
 
@@ -64,6 +65,7 @@ void mm_init() {
   setup_min_reserves();
   paging_use_page_allocator();
   kmem_cache_init();
+  proc_caches_init();
 
   const uint64_t available_k = nr_free_pages() * (PAGE_SIZE / 1024);
   const uint64_t total_k = total_ram >> 10;

@@ -231,26 +231,33 @@ int __split_vma(mm_struct* mm, vm_area_struct* vma, unsigned long addr, int new_
   part->vm_file = vma->vm_file;
   part->vm_object = vma->vm_object;
   const unsigned long split_pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
-  vm_area_struct* prev;
+  // The part goes right next to vma in address order: as the leftmost node
+  // of vma's right subtree (above) or the rightmost of its left (below).
+  rb_node* parent = &vma->vm_rb;
+  rb_node** link;
   if (new_below) {
     part->vm_start = vma->vm_start;
     part->vm_end = addr;
     part->vm_pgoff = vma->vm_pgoff;
     vma_set_range(mm, vma, addr, vma->vm_end, split_pgoff);
-    prev = vma->vm_prev;
+    link = &parent->rb_left;
+    while (*link) {
+      parent = *link;
+      link = &parent->rb_right;
+    }
+    vma_link(mm, part, vma->vm_prev, link, parent);
   } else {
     part->vm_start = addr;
     part->vm_end = vma->vm_end;
     part->vm_pgoff = split_pgoff;
     vma_set_range(mm, vma, vma->vm_start, addr, vma->vm_pgoff);
-    prev = vma;
+    link = &parent->rb_right;
+    while (*link) {
+      parent = *link;
+      link = &parent->rb_left;
+    }
+    vma_link(mm, part, vma, link, parent);
   }
-  rb_node** link;
-  rb_node* parent;
-  vm_area_struct* found_prev;
-  // Cannot fail: the part's range was just vacated.
-  find_vma_links(mm, part->vm_start, part->vm_end, &found_prev, &link, &parent);
-  vma_link(mm, part, prev, link, parent);
   return 0;
 }
 
