@@ -6,6 +6,7 @@
 #include <kernel/devicetree.h>
 #include <mm/init.h>
 #include <mm/page_alloc.h>
+#include <mm/slab.h>
 
 namespace {
 
@@ -13,9 +14,16 @@ struct Snapshot {
   ZoneStats zone[MAX_NR_ZONES];
 };
 
-void drain(void*) { drain_local_pages(); }
+// SLAB's periodic reaper frees pages that earlier suites left cached (from
+// the tick, on every CPU): empty the caches first so it cannot free any
+// while a test compares free lists.
+void drain(void*) {
+  cache_reap(true);
+  drain_local_pages();
+}
 
-// Free-list shapes are compared with every CPU's order-0 list drained.
+// Free-list shapes are compared with every CPU's order-0 list drained and
+// no page parked in a SLAB cache.
 Snapshot snapshot() {
   on_each_cpu(drain, nullptr);
   Snapshot s;
