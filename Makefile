@@ -117,8 +117,8 @@ HOST_CXXFLAGS := -std=c++20 -O1 -g -fsanitize=address,undefined -fno-sanitize-re
   -fno-omit-frame-pointer -DHOST_TEST $(WARNINGS) -Ilib/include -Imm/include -Iarch/riscv/include -Ikernel/include \
   -Itests/host -MMD -MP -DHOST_BUILD_DIR='"$(BUILD)/host"'
 # Host-buildable kernel code: everything in lib/, the arch-neutral page-table
-# editor, and the mm files listed by mm/host-sources.mk.
-HOST_LIB_CC  := $(wildcard lib/*.cc) arch/riscv/mm/pgtable.cc
+# editor, the ASID allocator, and the mm files listed by mm/host-sources.mk.
+HOST_LIB_CC  := $(wildcard lib/*.cc) arch/riscv/mm/pgtable.cc arch/riscv/mm/asid.cc
 -include mm/host-sources.mk
 HOST_TEST_CC := $(wildcard tests/host/*.cc)
 HOST_OBJS    := $(patsubst %.cc,$(BUILD)/host/obj/%.o,$(HOST_LIB_CC) $(HOST_MM_CC) $(HOST_TEST_CC))

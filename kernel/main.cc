@@ -6,6 +6,7 @@
 #include <asm/errata.h>
 #include <asm/irqflags.h>
 #include <asm/mmu.h>
+#include <asm/mmu_context.h>
 #include <asm/sbi.h>
 #include <asm/smp.h>
 #include <asm/traps.h>
@@ -46,6 +47,7 @@ extern "C" [[noreturn]] void start_kernel(unsigned long hartid, uintptr_t dtb_pa
   pr_notice("Booting on hart %lu, device tree at 0x%lx\n", hartid, dtb_pa);
   setup_devicetree(dtb_pa);
   paging_init();
+  asid_init();
   mm_init();
   console_init(machine().console);
   trap_init();

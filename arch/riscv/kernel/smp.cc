@@ -86,14 +86,14 @@ cpumask_t wait_online(cpumask_t started, uint64_t seconds) {
   return online_mask.load(std::memory_order_acquire) & started;
 }
 
+}  // namespace
+
 uint64_t hart_mask_of(cpumask_t mask) {
   uint64_t harts = 0;
   for (unsigned i = 0; i < NR_CPUS; i++)
     if ((mask >> i) & 1) harts |= uint64_t{1} << cpus[i].hartid;
   return harts;
 }
-
-}  // namespace
 
 unsigned num_online_cpus() { return static_cast<unsigned>(hweight64(cpu_online_mask())); }
 cpumask_t cpu_online_mask() { return online_mask.load(std::memory_order_acquire); }

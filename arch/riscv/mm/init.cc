@@ -111,6 +111,7 @@ void map_direct(PageTableEditor& pt, uint64_t base, uint64_t end) {
 }  // namespace
 
 PageTableEditor kernel_page_table() { return PageTableEditor(swapper_root, kTableAlloc); }
+const PtAlloc& kernel_pt_alloc() { return kTableAlloc; }
 unsigned paging_boot_pool_used() { return pool_used - pool_free_count; }
 
 void paging_init() {

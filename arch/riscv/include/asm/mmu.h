@@ -1,9 +1,22 @@
-// The kernel's final page table (swapper_pg_dir), built by paging_init().
+// The kernel's final page table (swapper_pg_dir), built by paging_init(),
+// and the per-address-space MMU state (mm_context_t).
 #pragma once
 
 #include <stdint.h>
 
+#include <atomic>
+
 #include <asm/pgtable_ops.h>
+
+// The MMU part of an address space, embedded in mm_struct as `context`
+// (Linux's riscv mm_context_t). The ASID allocator (asm/asid.h) owns `id`.
+struct mm_context_t {
+  // generation << 16 | ASID; 0 until the address space first runs.
+  std::atomic<uint64_t> id{0};
+  // CPUs whose TLB may hold its translations (remote flushes go there).
+  // Only ever grows: with ASIDs a CPU keeps them after switching away.
+  std::atomic<uint64_t> cpumask{0};
+};
 
 // Builds the final kernel page table from the device tree's memory and
 // switches the calling hart to it:
@@ -18,6 +31,9 @@ void switch_to_kernel_page_table();
 
 // An editor over the kernel page table (walks in tests, A/D repair).
 PageTableEditor kernel_page_table();
+// Where kernel and user table pages come from (boot pool, then the page
+// allocator with owner PageTable).
+const PtAlloc& kernel_pt_alloc();
 // From now on new kernel table pages come from the page allocator.
 void paging_use_page_allocator();
 // Table pages taken from the boot pool so far.

@@ -21,6 +21,9 @@ unsigned num_online_cpus();
 cpumask_t cpu_online_mask();
 inline bool cpu_online(unsigned id) { return id < NR_CPUS && (cpu_online_mask() >> id) & 1; }
 
+// The SBI hart mask (base 0) of a CPU mask.
+uint64_t hart_mask_of(cpumask_t mask);
+
 // Called from the trap handler on a supervisor software interrupt.
 void handle_ipi();
 
