@@ -22,6 +22,18 @@ void spin_until(uint64_t deadline) {
   while (rdtime() < deadline) cpu_relax();
 }
 
+// Spins at least `min` timebase ticks and until this CPU has taken two
+// timer interrupts (a vCPU of a loaded host may miss some), at most 2 s.
+// Returns the timer interrupts taken. Interrupts must be on.
+uint64_t spin_across_ticks(uint64_t min) {
+  const uint64_t ticks = this_cpu()->ticks;
+  const uint64_t start = rdtime();
+  spin_until(start + min);
+  const uint64_t limit = start + ms_to_ticks(2000);
+  while (this_cpu()->ticks < ticks + 2 && rdtime() < limit) cpu_relax();
+  return this_cpu()->ticks - ticks;
+}
+
 // Cross-call functions run with interrupts off. Readers turn the tick back
 // on so that ticks land inside their sections (which must not count as
 // quiescent states); software interrupts stay masked, because a second IPI
@@ -40,7 +52,8 @@ class TicksOn {
   uint64_t sie_;
 };
 
-// A reader on another hart that stays in a section for `hold` timebase ticks.
+// A reader on another hart that stays in a section for at least `hold`
+// timebase ticks and two of its own timer interrupts.
 struct HeldReader {
   uint64_t hold;
   bool nested;  // enter twice and leave the inner section at once
@@ -58,10 +71,8 @@ void hold_reader(void* arg) {
     rcu_read_lock();
     rcu_read_unlock();
   }
-  const uint64_t ticks = this_cpu()->ticks;
   r->in_section.store(true);
-  spin_until(rdtime() + r->hold);
-  r->ticks_inside = this_cpu()->ticks - ticks;
+  r->ticks_inside = spin_across_ticks(r->hold);
   r->leaving.store(true);
   rcu_read_unlock();
   r->done.store(true);
@@ -157,10 +168,8 @@ KTEST(rcu, local_section_holds_back_callbacks_across_ticks) {
   call_rcu(&f.rh, flag_callback);
   rcu_read_unlock();
   EXPECT_EQ(rcu_read_lock_nesting(), 1u);
-  const uint64_t ticks = this_cpu()->ticks;
-  spin_until(rdtime() + ms_to_ticks(50));
   // The test means nothing unless ticks arrived inside the section.
-  EXPECT_GE(this_cpu()->ticks, ticks + 2);
+  EXPECT_GE(spin_across_ticks(ms_to_ticks(50)), 2u);
   EXPECT_FALSE(f.ran.load());
   rcu_read_unlock();
   EXPECT_EQ(rcu_read_lock_nesting(), 0u);
