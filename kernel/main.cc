@@ -5,6 +5,7 @@
 #include <asm/csr.h>
 #include <asm/errata.h>
 #include <asm/irqflags.h>
+#include <asm/kstack.h>
 #include <asm/mmu.h>
 #include <asm/mmu_context.h>
 #include <asm/sbi.h>
@@ -38,6 +39,18 @@ int run_selftests() {
   return t.failed ? 1 : 0;
 }
 
+// The rest of boot, on CPU 0's guarded boot stack.
+[[noreturn]] void start_kernel_on_stack(void*) {
+  console_init(machine().console);
+  trap_init();
+  sbi_init();
+  errata_init();
+  time_init();
+  local_irq_enable();
+  smp_init();
+  machine_exit(run_selftests());
+}
+
 }  // namespace
 
 extern "C" [[noreturn]] void start_kernel(unsigned long hartid, uintptr_t dtb_pa) {
@@ -49,12 +62,7 @@ extern "C" [[noreturn]] void start_kernel(unsigned long hartid, uintptr_t dtb_pa
   paging_init();
   asid_init();
   mm_init();
-  console_init(machine().console);
-  trap_init();
-  sbi_init();
-  errata_init();
-  time_init();
-  local_irq_enable();
-  smp_init();
-  machine_exit(run_selftests());
+  kstack_init();
+  // Leave head.S's stack (BSS, no guard page) for one with a guard below.
+  call_on_stack(cpu_stack_top(0), start_kernel_on_stack, nullptr);
 }

@@ -14,26 +14,23 @@
  * for the handler, and do_trap(regs) runs with interrupts still off. A
  * frame record {fp = sp + PT_SIZE, ra = epc} is pushed below pt_regs so a
  * backtrace walks from the handler into the interrupted code.
+ *
+ * Stack overflow (asm/kstack.h): from the kernel, before anything is
+ * pushed, the entry checks whether the frame would reach into the guard of
+ * a kernel stack slot. If so it saves pt_regs on this CPU's overflow stack
+ * instead and calls handle_bad_stack(), which never returns. Only sp and
+ * the two scratch words of struct cpu are free at that point: the
+ * interrupted sp is in cpu->kernel_sp and t0 is parked in cpu->user_sp.
  */
 #include <asm/asm-offsets.h>
+#include <asm/layout.h>
 
 #define SR_SUM 0x40000
 #define SR_FS 0x6000
 #define SR_SPP 0x100
 
-	.text
-	.balign	4
-	.globl	handle_exception
-handle_exception:
-	csrrw	tp, sscratch, tp
-	bnez	tp, .Lsave_context
-	/* From the kernel: recover tp, keep using the current stack. */
-	csrr	tp, sscratch
-	sd	sp, CPU_KERNEL_SP(tp)
-.Lsave_context:
-	sd	sp, CPU_USER_SP(tp)
-	ld	sp, CPU_KERNEL_SP(tp)
-	addi	sp, sp, -PT_SIZE
+/* Saves every GPR but sp (x2) and tp (x4) into the pt_regs at sp. */
+	.macro	SAVE_GPRS
 	sd	x1, PT_RA(sp)
 	sd	x3, PT_GP(sp)
 	sd	x5, PT_T0(sp)
@@ -63,6 +60,37 @@ handle_exception:
 	sd	x29, PT_T4(sp)
 	sd	x30, PT_T5(sp)
 	sd	x31, PT_T6(sp)
+
+	.endm
+
+	.text
+	.balign	4
+	.globl	handle_exception
+handle_exception:
+	csrrw	tp, sscratch, tp
+	bnez	tp, .Lsave_context
+	/* From the kernel: recover tp, keep using the current stack. */
+	csrr	tp, sscratch
+	sd	sp, CPU_KERNEL_SP(tp)
+	/* Would the frame land in a stack guard? (sp is the scratch.) */
+	sd	t0, CPU_USER_SP(tp)
+	addi	sp, sp, -(PT_SIZE + 16)
+	li	t0, LAYOUT_KSTACK_BASE
+	sub	sp, sp, t0
+	li	t0, LAYOUT_KSTACK_AREA_SIZE
+	bgeu	sp, t0, .Lstack_ok		/* not in the kernel-stack area */
+	li	t0, LAYOUT_KSTACK_SLOT_SIZE - 1
+	and	sp, sp, t0
+	li	t0, LAYOUT_KSTACK_GUARD_SIZE
+	bltu	sp, t0, handle_kernel_stack_overflow
+.Lstack_ok:
+	ld	t0, CPU_USER_SP(tp)
+	ld	sp, CPU_KERNEL_SP(tp)
+.Lsave_context:
+	sd	sp, CPU_USER_SP(tp)
+	ld	sp, CPU_KERNEL_SP(tp)
+	addi	sp, sp, -PT_SIZE
+	SAVE_GPRS
 
 	/* The handler runs with user memory access and the FPU off. */
 	li	t0, SR_SUM | SR_FS
@@ -139,3 +167,35 @@ ret_from_exception:
 	ld	x31, PT_T6(sp)
 	ld	x2, PT_SP(sp)
 	sret
+
+/*
+ * The kernel stack overflowed into its guard: report from this CPU's
+ * overflow stack. The interrupted sp is in cpu->kernel_sp, t0 in
+ * cpu->user_sp; sscratch still holds tp (we came from the kernel).
+ */
+	.balign	4
+handle_kernel_stack_overflow:
+	ld	t0, CPU_USER_SP(tp)
+	ld	sp, CPU_OVERFLOW_SP(tp)
+	addi	sp, sp, -PT_SIZE
+	SAVE_GPRS
+	ld	s0, CPU_KERNEL_SP(tp)
+	csrr	s1, sstatus
+	csrr	s2, sepc
+	csrr	s3, stval
+	csrr	s4, scause
+	sd	s0, PT_SP(sp)
+	sd	s1, PT_STATUS(sp)
+	sd	s2, PT_EPC(sp)
+	sd	s3, PT_BADADDR(sp)
+	sd	s4, PT_CAUSE(sp)
+	sd	tp, PT_TP(sp)
+	sd	x10, PT_ORIG_A0(sp)
+	csrw	sscratch, zero
+	li	t0, SR_SUM | SR_FS
+	csrc	sstatus, t0
+	ld	s0, PT_S0(sp)		/* backtrace from the interrupted frame */
+	mv	a0, sp
+	call	handle_bad_stack
+1:	wfi
+	j	1b

@@ -2,9 +2,10 @@
  * SMP bring-up and inter-processor calls.
  *
  * smp_init() walks the device tree's harts: each that is enabled, has an
- * MMU and is not the boot hart gets a logical id, a 16 KiB boot stack from
- * a static array, and is started with SBI HSM hart_start at
- * secondary_start_sbi (a1 = its stack). Firmware without HSM started every
+ * MMU and is not the boot hart gets a logical id, a guarded idle stack
+ * (asm/kstack.h) and a small startup stack, and is started with SBI HSM
+ * hart_start at secondary_start_sbi (a1 = the startup stack). Once on the
+ * kernel page table it moves to its idle stack. Firmware without HSM started every
  * hart at once; head.S parked the lottery losers in a spin loop reading
  * __cpu_spinwait_sp[hartid], so there publishing the stack releases them.
  * Each secondary installs the trap vector, starts its timer, marks itself
@@ -22,6 +23,7 @@
 #include <asm/csr.h>
 #include <asm/errata.h>
 #include <asm/irqflags.h>
+#include <asm/kstack.h>
 #include <asm/mmu.h>
 #include <asm/page.h>
 #include <asm/sbi.h>
@@ -42,8 +44,12 @@ extern "C" uint64_t __cpu_spinwait_sp[LAYOUT_MAX_HARTS];
 
 namespace {
 
-constexpr size_t kStackSize = LAYOUT_BOOT_STACK_SIZE;
-alignas(16) uint8_t secondary_stacks[NR_CPUS][kStackSize];
+// A secondary runs on its startup stack only until it is on the kernel page
+// table (the early one does not map the kernel-stack area), then moves to
+// its guarded idle stack.
+constexpr size_t kStartupStackSize = 4096;
+alignas(16) uint8_t startup_stacks[NR_CPUS][kStartupStackSize];
+char idle_stack_names[NR_CPUS][12];
 
 std::atomic<cpumask_t> online_mask{0};
 unsigned nr_cpus_possible = 1;
@@ -61,7 +67,7 @@ void mark_online(cpu* c) {
 }
 
 bool start_hart(cpu* c) {
-  const uint64_t sp = reinterpret_cast<uint64_t>(secondary_stacks[c->id] + kStackSize);
+  const uint64_t sp = reinterpret_cast<uint64_t>(startup_stacks[c->id] + kStartupStackSize);
   if (sbi_info.has_hsm) {
     const SbiRet r = sbi_hart_start(c->hartid, __pa_symbol(secondary_start_sbi), sp);
     if (!r.ok()) {
@@ -120,6 +126,13 @@ unsigned smp_init() {
     c->id = next_id++;
     c->hartid = h.hartid;
     nr_cpus_possible++;
+    snprintf(idle_stack_names[c->id], sizeof(idle_stack_names[c->id]), "idle/%u", c->id);
+    const uintptr_t stack = alloc_kernel_stack(idle_stack_names[c->id]);
+    if (!stack) {
+      pr_err("smp: hart %u: no memory for its stack\n", h.hartid);
+      continue;
+    }
+    set_cpu_stack_top(c->id, stack);
     if (start_hart(c)) started |= cpumask_t{1} << c->id;
   }
   // Generous: under TCG on a loaded host a vCPU thread can wait a while.
@@ -149,25 +162,34 @@ unsigned smp_init() {
   return num_online_cpus();
 }
 
-extern "C" [[noreturn]] void secondary_start_kernel(unsigned long hartid) {
-  cpu* c = nullptr;
-  for (unsigned i = 1; i < NR_CPUS; i++)
-    if (cpus[i].hartid == hartid && cpus[i].id == i) c = &cpus[i];
-  if (!c) {
-    // Not a hart smp_init() started (a stray lottery loser): park for good.
-    for (;;) wait_for_interrupt();
-  }
-  set_this_cpu(c);
-  switch_to_kernel_page_table();  // head.S used the early table (it has the identity map)
+namespace {
+
+[[noreturn]] void secondary_idle(void* arg) {
+  cpu* c = static_cast<cpu*>(arg);
   trap_init();
   time_init_cpu();
-  pr_info("CPU%u: hart %lu online\n", c->id, hartid);
+  pr_info("CPU%u: hart %lu online\n", c->id, c->hartid);
   mark_online(c);
   local_irq_enable();
   for (;;) {
     rcu_idle_qs();
     wait_for_interrupt();
   }
+}
+
+}  // namespace
+
+extern "C" [[noreturn]] void secondary_start_kernel(unsigned long hartid) {
+  cpu* c = nullptr;
+  for (unsigned i = 1; i < NR_CPUS; i++)
+    if (cpus[i].hartid == hartid && cpus[i].id == i) c = &cpus[i];
+  if (!c || !cpu_stack_top(c->id)) {
+    // Not a hart smp_init() started (a stray lottery loser): park for good.
+    for (;;) wait_for_interrupt();
+  }
+  set_this_cpu(c);
+  switch_to_kernel_page_table();  // head.S used the early table (it has the identity map)
+  call_on_stack(cpu_stack_top(c->id), secondary_idle, c);
 }
 
 void handle_ipi() {

@@ -14,6 +14,7 @@
 
 #include <asm/csr.h>
 #include <asm/errata.h>
+#include <asm/kstack.h>
 #include <asm/smp.h>
 #include <kernel/percpu.h>
 #include <kernel/printk.h>
@@ -23,6 +24,10 @@
 extern "C" void handle_exception();
 
 namespace {
+
+// Where the trap entry saves pt_regs and handle_bad_stack() runs once a
+// kernel stack has overflowed.
+alignas(16) uint8_t overflow_stacks[NR_CPUS][LAYOUT_OVERFLOW_STACK_SIZE];
 
 bool catch_fault(pt_regs* regs) {
   cpu* c = this_cpu();
@@ -87,6 +92,8 @@ const char* scause_name(uint64_t scause) {
 }
 
 void trap_init() {
+  cpu* c = this_cpu();
+  c->overflow_sp = reinterpret_cast<uint64_t>(overflow_stacks[c->id] + LAYOUT_OVERFLOW_STACK_SIZE);
   csr_write<Csr::Sscratch>(0);
   csr_write<Csr::Stvec>(reinterpret_cast<uint64_t>(&handle_exception));
 }
@@ -116,6 +123,20 @@ extern "C" void do_trap(pt_regs* regs) {
   char what[64];
   snprintf(what, sizeof(what), "Oops - %s", scause_name(regs->cause));
   die(regs, what);
+}
+
+// The trap entry found the interrupted kernel sp too close to (or inside) a
+// stack guard to push pt_regs: regs is on this CPU's overflow stack.
+extern "C" [[noreturn]] void handle_bad_stack(pt_regs* regs) {
+  const cpu* c = this_cpu();
+  console_printf("Insufficient stack space to handle exception!\n");
+  KernelStackInfo st;
+  if (kernel_stack_of(regs->sp, &st))
+    console_printf("kernel stack overflow on CPU%u (hart %lu) in stack '%s' [%016lx-%016lx]: sp %016lx\n", c->id,
+                   c->hartid, st.name, st.base, st.top, regs->sp);
+  else
+    console_printf("kernel stack overflow on CPU%u (hart %lu): sp %016lx\n", c->id, c->hartid, regs->sp);
+  die(regs, "Oops - kernel stack overflow");
 }
 
 bool probe_fault(void (*fn)(void*), void* arg, TrapRecord* rec) {

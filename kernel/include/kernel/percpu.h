@@ -1,6 +1,6 @@
 /*
  * Per-CPU data. Every hart keeps a pointer to its `struct cpu` in tp while
- * it runs kernel code, so this_cpu() is one register move. The first two
+ * it runs kernel code, so this_cpu() is one register move. The first three
  * words are used by the trap entry (entry.S) and stay at fixed offsets.
  */
 #pragma once
@@ -17,6 +17,7 @@ constexpr unsigned NR_CPUS = 8;
 struct cpu {
   uint64_t kernel_sp;  // trap entry: stack to use when trapping from user mode
   uint64_t user_sp;    // trap entry: scratch for the interrupted sp
+  uint64_t overflow_sp;  // trap entry: top of the stack used when the kernel stack overflowed
   unsigned id;         // logical CPU number, dense from 0 (boot hart = 0)
   unsigned long hartid;
   bool online;
@@ -27,6 +28,7 @@ struct cpu {
 
 static_assert(offsetof(cpu, kernel_sp) == CPU_KERNEL_SP);
 static_assert(offsetof(cpu, user_sp) == CPU_USER_SP);
+static_assert(offsetof(cpu, overflow_sp) == CPU_OVERFLOW_SP);
 
 extern cpu cpus[NR_CPUS];
 

@@ -47,6 +47,7 @@
 /* struct cpu (kernel/percpu.h), reached through tp */
 #define CPU_KERNEL_SP 0
 #define CPU_USER_SP 8
+#define CPU_OVERFLOW_SP 16
 
 /* struct kernel_jmp_buf (asm/traps.h): ra, sp, s0-s11 */
 #define JMP_BUF_SIZE 112
