@@ -9,11 +9,11 @@
 // <cstdio> via env.h's std::mutex.
 
 uintptr_t mm_phys_virt_offset;
+page* mem_map;
+uint64_t map_start_pfn, map_end_pfn;
 
 namespace {
 
-page* mem_map;
-uint64_t map_start_pfn, map_end_pfn;
 Zone zones[MAX_NR_ZONES];
 PageAllocErrors errors;
 
@@ -313,15 +313,6 @@ void free_pages(uint64_t addr, unsigned order) {
   if (addr) __free_pages(virt_to_page(reinterpret_cast<void*>(addr)), order);
 }
 
-bool pfn_valid(uint64_t pfn) { return mem_map && pfn >= map_start_pfn && pfn < map_end_pfn; }
-page* pfn_to_page(uint64_t pfn) { return mem_map + (pfn - map_start_pfn); }
-uint64_t page_to_pfn(const page* p) { return static_cast<uint64_t>(p - mem_map) + map_start_pfn; }
-void* page_address(const page* p) { return mm_phys_to_virt(page_to_pfn(p) << MM_PAGE_SHIFT); }
-page* virt_to_page(const void* addr) {
-  const uint64_t pfn = mm_virt_to_phys(addr) >> MM_PAGE_SHIFT;
-  return pfn_valid(pfn) ? pfn_to_page(pfn) : nullptr;
-}
-page* compound_head(page* p) { return (p->flags & PG_tail) ? p->compound_head : p; }
 
 ZoneStats zone_stats(ZoneType zt) {
   Zone& z = zones[static_cast<unsigned>(zt)];

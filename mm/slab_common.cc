@@ -262,31 +262,6 @@ void kmem_cache_init() {
 
 // ---- kmalloc ----------------------------------------------------------------
 
-namespace {
-
-// Index by (size - 1) / 8 for sizes up to 192 (Linux size_index[]).
-constexpr auto make_size_index() {
-  struct Table {
-    uint8_t v[24];
-  } t{};
-  for (unsigned i = 0; i < 24; i++) t.v[i] = static_cast<uint8_t>(kmalloc_index((i + 1) * 8));
-  return t;
-}
-constexpr auto size_index = make_size_index();
-static_assert(size_index.v[(96 - 1) / 8] == 1 && size_index.v[(192 - 1) / 8] == 2 && size_index.v[0] == 5);
-
-}  // namespace
-
-// kmalloc_slab(): the cache for a size up to KMALLOC_MAX_CACHE_SIZE.
-kmem_cache* kmalloc_slab(size_t size, gfp_t gfp) {
-  unsigned idx;
-  if (size <= 192)
-    idx = size_index.v[(size - 1) / 8];
-  else
-    idx = slab_fls(size - 1);
-  return kmalloc_caches[kmalloc_type(gfp)][idx];
-}
-
 void* kmalloc_large(size_t size, gfp_t gfp) {
   unsigned order = 0;
   while ((MM_PAGE_SIZE << order) < size) order++;
@@ -308,14 +283,33 @@ void* do_kmalloc(size_t size, gfp_t gfp, void* caller) {
 
 }  // namespace
 
-void* __kmalloc(size_t size, gfp_t gfp) { return do_kmalloc(size, gfp, __builtin_return_address(0)); }
+void* __kmalloc(size_t size, gfp_t gfp) {
+  if (__builtin_expect(size - 1 < KMALLOC_MAX_CACHE_SIZE, 1)) {
+    kmem_cache* c = kmalloc_slab(size, gfp);
+    if (void* p = slab_alloc_fast(c, gfp)) return p;
+    return slab_alloc(c, gfp, __builtin_return_address(0));
+  }
+  return do_kmalloc(size, gfp, __builtin_return_address(0));
+}
 
 void kfree(const void* p) {
   if (ZERO_OR_NULL_PTR(p)) return;
   const uint64_t pfn = mm_virt_to_phys(p) >> MM_PAGE_SHIFT;
   page* pg = pfn_valid(pfn) ? compound_head(pfn_to_page(pfn)) : nullptr;
   if (pg && pg->owner == PageOwner::Slab) {
-    slab_free(pg->slab_cache, const_cast<void*>(p), __builtin_return_address(0));
+    kmem_cache* c = pg->slab_cache;
+    void* objp = const_cast<void*>(p);
+    // An interior pointer would hand out overlapping objects later: refused
+    // here (debug caches check it and more in slab_free).
+    if (!(c->flags & SLAB_DEBUG_FLAGS)) {
+      if (__builtin_expect(!is_object_start(c, pg, objp), 0)) {
+        slab_report(&SlabErrors::bad_free, "kfree: %p is inside an object of '%s' (from %p); ignored\n", p, c->name,
+                    __builtin_return_address(0));
+        return;
+      }
+      if (slab_free_fast(c, objp)) return;
+    }
+    slab_free(c, objp, __builtin_return_address(0));
     return;
   }
   if (pg && pg->owner == PageOwner::Kernel && (pg->flags & PG_head) && page_address(pg) == p) {

@@ -71,16 +71,6 @@ void check_poison_obj(const kmem_cache* c, void* buf) {
   }
 }
 
-// Is the buffer an object start of this slab? Its index, or -1.
-int object_index(const kmem_cache* c, const page* slab, const void* buf) {
-  const char* b = static_cast<const char*>(buf);
-  const char* s = static_cast<const char*>(slab->s_mem);
-  if (b < s) return -1;
-  const unsigned idx = obj_to_index(c, slab, buf);
-  if (idx >= c->num || index_to_obj(c, slab, idx) != buf) return -1;
-  return static_cast<int>(idx);
-}
-
 }  // namespace
 
 void slab_report(unsigned long SlabErrors::*counter, const char* fmt, ...) {
@@ -142,7 +132,7 @@ void* cache_free_debugcheck(kmem_cache* c, const void* objp, void* caller) {
     return nullptr;
   }
   void* buf = const_cast<char*>(static_cast<const char*>(objp)) - c->obj_offset;
-  if (object_index(c, slab, buf) < 0) {
+  if (!is_object_start(c, slab, objp)) {
     slab_report(&SlabErrors::bad_free,
                 "kmem_cache_free(%s): %p is not the start of an object (from %p); ignored\n", c->name, objp, caller);
     return nullptr;

@@ -39,8 +39,24 @@ extern MmLock slab_mutex;      // the cache list and cache creation/destruction
 extern kmem_cache* slab_caches;  // newest first
 extern kmem_cache* kmem_cache_cachep;  // the cache of struct kmem_cache
 
-// mm/slab_common.cc: the kmalloc cache for a size up to KMALLOC_MAX_CACHE_SIZE.
-kmem_cache* kmalloc_slab(size_t size, gfp_t gfp);
+// kmalloc classes by (size - 1) / 8 for sizes up to 192 (Linux size_index[]).
+struct KmallocSizeIndex {
+  uint8_t v[24];
+};
+constexpr KmallocSizeIndex make_kmalloc_size_index() {
+  KmallocSizeIndex t{};
+  for (unsigned i = 0; i < 24; i++) t.v[i] = static_cast<uint8_t>(kmalloc_index((i + 1) * 8));
+  return t;
+}
+inline constexpr KmallocSizeIndex kmalloc_size_index = make_kmalloc_size_index();
+static_assert(kmalloc_size_index.v[(96 - 1) / 8] == 1 && kmalloc_size_index.v[(192 - 1) / 8] == 2 &&
+              kmalloc_size_index.v[0] == 5);
+
+// The kmalloc cache for 1 <= size <= KMALLOC_MAX_CACHE_SIZE (kmalloc_slab).
+inline kmem_cache* kmalloc_slab(size_t size, gfp_t gfp) {
+  const unsigned idx = size <= 192 ? kmalloc_size_index.v[(size - 1) / 8] : slab_fls(size - 1);
+  return kmalloc_caches[kmalloc_type(gfp)][idx];
+}
 // Object alignment from the caller's, SLAB_HWCACHE_ALIGN and the minimum.
 unsigned calculate_alignment(slab_flags_t flags, unsigned align, unsigned size);
 
@@ -74,9 +90,23 @@ void slabs_destroy(kmem_cache* cachep, page* list);
 void drain_array_locked(kmem_cache* cachep, array_cache* ac, unsigned nr, page** destroy);
 // Up to `max` free slabs back to the page allocator; returns how many.
 unsigned long drain_freelist(kmem_cache* cachep, unsigned long max);
-unsigned obj_to_index(const kmem_cache* cachep, const page* slab, const void* buffer);
+// The index of the buffer in its slab: offset / size by Linux's reciprocal
+// division (a multiply and two shifts), exact for offsets below 2^32.
+inline unsigned obj_to_index(const kmem_cache* cachep, const page* slab, const void* buffer) {
+  const uint32_t a =
+      static_cast<uint32_t>(static_cast<const char*>(buffer) - static_cast<const char*>(slab->s_mem));
+  const uint32_t t = static_cast<uint32_t>((static_cast<uint64_t>(a) * cachep->reciprocal_buffer_size) >> 32);
+  return (t + ((a - t) >> cachep->reciprocal_sh1)) >> cachep->reciprocal_sh2;
+}
 inline void* index_to_obj(const kmem_cache* cachep, const page* slab, unsigned idx) {
   return static_cast<char*>(slab->s_mem) + static_cast<size_t>(cachep->size) * idx;
+}
+// Is objp the start of one of the slab's objects (as the caller sees it)?
+inline bool is_object_start(const kmem_cache* cachep, const page* slab, const void* objp) {
+  const char* buf = static_cast<const char*>(objp) - cachep->obj_offset;
+  if (buf < static_cast<const char*>(slab->s_mem)) return false;
+  const unsigned idx = obj_to_index(cachep, slab, buf);
+  return idx < cachep->num && index_to_obj(cachep, slab, idx) == buf;
 }
 // One object for callers without the hot path (kmalloc of a variable size
 // uses the inline one; bulk uses these). `caller` for SLAB_STORE_USER.

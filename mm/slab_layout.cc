@@ -167,9 +167,3 @@ int __kmem_cache_create(kmem_cache* c, slab_flags_t flags) {
   if (flags & CFLGS_OFF_SLAB) c->freelist_cache = kmalloc_caches[KMALLOC_NORMAL][kmalloc_index(c->freelist_size)];
   return 0;
 }
-
-unsigned obj_to_index(const kmem_cache* c, const page* slab, const void* buffer) {
-  const uint32_t a = static_cast<uint32_t>(static_cast<const char*>(buffer) - static_cast<const char*>(slab->s_mem));
-  const uint32_t t = static_cast<uint32_t>((static_cast<uint64_t>(a) * c->reciprocal_buffer_size) >> 32);
-  return (t + ((a - t) >> c->reciprocal_sh1)) >> c->reciprocal_sh2;
-}

@@ -155,8 +155,17 @@ TEST_SUITE("slab_debug") {
     kfree(static_cast<char*>(big) + 4096);
     CHECK(slab_errors().bad_free == before.bad_free + 5);
     kfree(big);
+    // kfree checks the object start even without debug flags.
+    char* k = static_cast<char*>(kmalloc(100, GFP_KERNEL));
+    kfree(k + 8);
+    CHECK(slab_errors().bad_free == before.bad_free + 6);
+    CHECK(contains(slab_last_report(), "inside an object of 'kmalloc-128'"));
+    void* k1 = kmalloc(100, GFP_KERNEL);
+    CHECK(k1 != k + 8);
+    kfree(k1);
+    kfree(k);
     kmem_cache_free(a, pa);  // the real free still works
-    CHECK(slab_errors().bad_free == before.bad_free + 5);
+    CHECK(slab_errors().bad_free == before.bad_free + 6);
     CHECK(slab_errors().double_free == before.double_free);
     kmem_cache_destroy(a);
     kmem_cache_destroy(b);

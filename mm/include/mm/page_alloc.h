@@ -59,13 +59,19 @@ void free_pages(uint64_t addr, unsigned order);
 inline uint64_t get_zeroed_page(gfp_t gfp) { return __get_free_pages(gfp | __GFP_ZERO, 0); }
 inline void free_page(uint64_t addr) { free_pages(addr, 0); }
 
-// Translation between page frames, struct pages and addresses.
-page* pfn_to_page(uint64_t pfn);
-uint64_t page_to_pfn(const page* p);
-void* page_address(const page* p);
-page* virt_to_page(const void* addr);
-bool pfn_valid(uint64_t pfn);
-page* compound_head(page* p);
+// Translation between page frames, struct pages and addresses: inline,
+// as kfree() looks up a page on every call.
+extern page* mem_map;  // struct page of frame map_start_pfn + i at mem_map[i]
+extern uint64_t map_start_pfn, map_end_pfn;
+inline bool pfn_valid(uint64_t pfn) { return mem_map && pfn >= map_start_pfn && pfn < map_end_pfn; }
+inline page* pfn_to_page(uint64_t pfn) { return mem_map + (pfn - map_start_pfn); }
+inline uint64_t page_to_pfn(const page* p) { return static_cast<uint64_t>(p - mem_map) + map_start_pfn; }
+inline void* page_address(const page* p) { return mm_phys_to_virt(page_to_pfn(p) << MM_PAGE_SHIFT); }
+inline page* virt_to_page(const void* addr) {
+  const uint64_t pfn = mm_virt_to_phys(addr) >> MM_PAGE_SHIFT;
+  return pfn_valid(pfn) ? pfn_to_page(pfn) : nullptr;
+}
+inline page* compound_head(page* p) { return (p->flags & PG_tail) ? p->compound_head : p; }
 
 inline void get_page(page* p) { __atomic_add_fetch(&p->refcount, 1, __ATOMIC_RELAXED); }
 inline int page_ref_count(const page* p) { return __atomic_load_n(&p->refcount, __ATOMIC_RELAXED); }

@@ -96,27 +96,34 @@ extern array_cache slab_empty_ac;
 // Flags that force the slow path: debug checks on every object.
 constexpr unsigned int SLAB_SLOWPATH_FLAGS = SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER;
 
+// The per-CPU array pop: an object, or null when the slow path must run
+// (debug cache, __GFP_ZERO, empty or not yet created array).
+[[gnu::always_inline]] inline void* slab_alloc_fast(kmem_cache* cachep, gfp_t gfp) {
+  if (__builtin_expect((cachep->flags & SLAB_SLOWPATH_FLAGS) | (gfp & __GFP_ZERO), 0)) return nullptr;
+  MmIrqGuard irq;
+  array_cache* ac = cachep->cpu_cache[mm_this_cpu()];
+  if (__builtin_expect(ac->avail == 0, 0)) return nullptr;
+  ac->touched = 1;
+  return ac->entry[--ac->avail];
+}
+
+// The per-CPU array push: false when the slow path must run (debug cache,
+// full or not yet created array).
+[[gnu::always_inline]] inline bool slab_free_fast(kmem_cache* cachep, void* objp) {
+  if (__builtin_expect(cachep->flags & SLAB_SLOWPATH_FLAGS, 0)) return false;
+  MmIrqGuard irq;
+  array_cache* ac = cachep->cpu_cache[mm_this_cpu()];
+  if (__builtin_expect(ac->avail >= ac->limit, 0)) return false;
+  ac->entry[ac->avail++] = objp;
+  return true;
+}
+
 [[gnu::always_inline]] inline void* kmem_cache_alloc(kmem_cache* cachep, gfp_t gfp) {
-  if (__builtin_expect(!((cachep->flags & SLAB_SLOWPATH_FLAGS) | (gfp & __GFP_ZERO)), 1)) {
-    MmIrqGuard irq;
-    array_cache* ac = cachep->cpu_cache[mm_this_cpu()];
-    if (__builtin_expect(ac->avail != 0, 1)) {
-      ac->touched = 1;
-      return ac->entry[--ac->avail];
-    }
-  }
+  if (void* objp = slab_alloc_fast(cachep, gfp)) return objp;
   return slab_alloc_slow(cachep, gfp);
 }
 
 [[gnu::always_inline]] inline void kmem_cache_free(kmem_cache* cachep, void* objp) {
-  if (__builtin_expect(!(cachep->flags & SLAB_SLOWPATH_FLAGS), 1)) {
-    if (!objp) return;
-    MmIrqGuard irq;
-    array_cache* ac = cachep->cpu_cache[mm_this_cpu()];
-    if (__builtin_expect(ac->avail < ac->limit, 1)) {
-      ac->entry[ac->avail++] = objp;
-      return;
-    }
-  }
+  if (!objp || slab_free_fast(cachep, objp)) return;
   slab_free_slow(cachep, objp);
 }
