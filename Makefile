@@ -31,6 +31,7 @@ ITB ?=
 # `make image BOARD=...` names boards by their board/ folder; `make run`
 # BOARD names a QEMU machine.
 IMAGE_BOARD = $(if $(filter virt,$(BOARD)),qemu-virt,$(BOARD))
+comma := ,
 
 # ---- toolchain probe -------------------------------------------------------
 ifeq ($(origin CROSS_COMPILE),undefined)
@@ -112,6 +113,9 @@ $(BUILD)/Image: $(BUILD)/kernel.elf
 
 -include $(KERNEL_OBJS:.o=.d)
 
+# ---- user programs, ABI tests, initramfs ------------------------------------
+include user/user.mk
+
 # ---- host tests (doctest, ASan+UBSan) ---------------------------------------
 HOST_CXXFLAGS := -std=c++20 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
   -fno-omit-frame-pointer -DHOST_TEST $(WARNINGS) -Ilib/include -Imm/include -Iarch/riscv/include -Ikernel/include \
@@ -136,7 +140,25 @@ $(BUILD)/host/data/%.dtb: board/%.dts
 	$(quiet) DTC $<
 	$(Q)dtc -q -I dts -O dtb -o $@ $<
 
-$(BUILD)/host/unit-tests: $(HOST_OBJS) | $(BOARD_DTBS)
+# riscv64 executables and cpio archives for the ELF and cpio host tests
+# (sources and generator in tests/host/inputs/).
+HOST_ELF_DATA := $(addprefix $(BUILD)/host/data/elf/,hello-static hello-dynamic nolibc-static nolibc-static-pie)
+$(BUILD)/host/data/elf/hello-%: tests/host/inputs/hello.c
+	@mkdir -p $(dir $@)
+	$(quiet) USERCC $@
+	$(Q)$(USER_CC) $(if $(filter static,$*),-static,) -O2 -o $@ $<
+$(BUILD)/host/data/elf/nolibc-%: tests/host/inputs/nolibc.c
+	@mkdir -p $(dir $@)
+	$(quiet) USERCC $@
+	$(Q)$(USER_CC) $(if $(filter static-pie,$*),-static-pie -fPIE -Wl$(comma)--no-dynamic-linker,-static -fno-pie) \
+	  -nostdlib -ffreestanding -O2 -o $@ $<
+HOST_CPIO_STAMP := $(BUILD)/host/data/cpio/stamp
+$(HOST_CPIO_STAMP): tests/host/inputs/gen-cpio tools/mkinitramfs
+	$(quiet) GEN $(dir $@)
+	$(Q)tests/host/inputs/gen-cpio $(dir $@)
+	@touch $@
+
+$(BUILD)/host/unit-tests: $(HOST_OBJS) | $(BOARD_DTBS) $(HOST_ELF_DATA) $(HOST_CPIO_STAMP)
 	$(quiet) HOSTLD $@
 	$(Q)$(HOSTCXX) -fsanitize=address,undefined -o $@ $^
 
@@ -176,7 +198,7 @@ check-qemu: deps
 
 # Everything; ends with "N passed, N failed" and fails when anything did.
 test: deps
-	@$(MAKE) --no-print-directory kernel $(BUILD)/host/unit-tests
+	@$(MAKE) --no-print-directory kernel $(BUILD)/host/unit-tests user
 	@rm -rf $(BUILD)/results && mkdir -p $(BUILD)/results
 	@echo "== kernel built with clang++ (warnings are errors with both compilers)"
 	@if $(MAKE) --no-print-directory BUILD=$(BUILD)/clang CXX=clang++ kernel > $(BUILD)/results/build-clang.log 2>&1; \
@@ -186,6 +208,7 @@ test: deps
 	@echo "== host tests (doctest, ASan+UBSan)"
 	@tools/run-host-tests $(BUILD)/host/unit-tests $(BUILD)/results/host.txt > $(BUILD)/results/host.log 2>&1 || \
 	  { echo "   FAILED; log: $(BUILD)/results/host.log"; tail -n 30 $(BUILD)/results/host.log; }
+	@tools/test-user $(BUILD) $(BUILD)/results || true
 	@tools/test-qemu $(BUILD) $(BUILD)/results $(BUILD)/clang/Image || true
 	@tools/summarize $(BUILD)/results
 

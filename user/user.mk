@@ -1,0 +1,42 @@
+# User programs for the Linux riscv64 ABI, included from the Makefile.
+#
+#   user/*.c        -> $(BUILD)/user/<name>        programs for the initramfs (/bin)
+#   tests/user/*.c  -> $(BUILD)/user/tests/<name>  ABI conformance programs (/tests)
+#
+# Static, against Debian's cross glibc (libc6-dev-riscv64-cross, pulled in
+# by g++-riscv64-linux-gnu); Debian ships no rcrt1.o for it, so glibc
+# programs are ET_EXEC, not static PIE. `make initramfs` packs both sets
+# into $(BUILD)/initramfs.cpio with tools/mkinitramfs. `make check-user`
+# runs the tests under qemu-riscv64 (the host Linux kernel answers) and
+# keeps their output as the reference in $(BUILD)/user/ref/qemu-user/.
+
+USER_CC     := riscv64-linux-gnu-gcc
+USER_CFLAGS := -static -O2 -g -std=gnu11 -Wall -Wextra -Werror
+USER_PROGS  := $(patsubst user/%.c,$(BUILD)/user/%,$(wildcard user/*.c))
+USER_TESTS  := $(patsubst tests/user/%.c,$(BUILD)/user/tests/%,$(wildcard tests/user/*.c))
+
+$(BUILD)/user/%: user/%.c $(wildcard user/*.h)
+	@mkdir -p $(dir $@)
+	$(quiet) USERCC $<
+	$(Q)$(USER_CC) $(USER_CFLAGS) -o $@ $<
+
+$(BUILD)/user/tests/%: tests/user/%.c tests/user/check.h
+	@mkdir -p $(dir $@)
+	$(quiet) USERCC $<
+	$(Q)$(USER_CC) $(USER_CFLAGS) -o $@ $<
+
+INITRAMFS_ROOT := $(BUILD)/initramfs-root
+$(BUILD)/initramfs.cpio: $(USER_PROGS) $(USER_TESTS) tools/mkinitramfs
+	$(quiet) CPIO $@
+	$(Q)rm -rf $(INITRAMFS_ROOT) && mkdir -p $(INITRAMFS_ROOT)/bin $(INITRAMFS_ROOT)/tests
+	$(Q)$(if $(USER_PROGS),cp $(USER_PROGS) $(INITRAMFS_ROOT)/bin/)
+	$(Q)$(if $(USER_TESTS),cp $(USER_TESTS) $(INITRAMFS_ROOT)/tests/)
+	$(Q)tools/mkinitramfs $(INITRAMFS_ROOT) $@
+
+.PHONY: user initramfs check-user
+user: $(USER_PROGS) $(USER_TESTS)
+initramfs: $(BUILD)/initramfs.cpio
+
+check-user: deps
+	@$(MAKE) --no-print-directory user
+	@tools/test-user $(BUILD) $(BUILD)/results
