@@ -69,6 +69,8 @@ struct CpioEntry {
   uint64_t offset;  // of the entry's header in the buffer
 };
 
+// Holds a PATH_MAX buffer for the normalised name (4 KiB): a kernel caller
+// allocates it rather than putting it on a 16 KiB stack.
 class CpioReader {
  public:
   CpioReader(const void* buf, size_t size);
