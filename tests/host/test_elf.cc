@@ -262,6 +262,24 @@ void refused(const Builder& b, int err, const char* what) {
   CHECK_MESSAGE(msg.find(what) != std::string::npos, "message '", msg, "' does not mention '", std::string(what), "'");
 }
 
+// The builder's file with one edit.
+template <typename Edit>
+Builder with(Edit edit) {
+  Builder x;
+  edit(x);
+  return x;
+}
+
+// ... plus one PT_TLS (.tdata 0x10 bytes at the data segment's start) with an edit.
+template <typename Edit>
+Builder with_tls(Edit edit) {
+  return with([&](Builder& x) {
+    Elf64_Phdr t{PT_TLS, PF_R, 0x1000, 0x11000, 0x11000, 0x10, 0x40, 8};
+    edit(t);
+    x.ph.push_back(t);
+  });
+}
+
 std::mt19937_64 seeded_rng(const char* what) {
   const uint64_t seed = 0x5eed0e1fULL;
   MESSAGE(std::string(what), ": seed ", seed);
@@ -500,12 +518,6 @@ TEST_SUITE("elf") {
   }
 
   TEST_CASE("malicious program headers") {
-    const Builder b;
-    auto with = [&](auto edit) {
-      Builder x = b;
-      edit(x);
-      return x;
-    };
     refused(with([](Builder& x) { x.ph.push_back(Elf64_Phdr{PT_INTERP, PF_R, 0x1800, 0, 0, 10, 10, 1}); }), -ENOEXEC,
             "PT_INTERP");
     refused(with([](Builder& x) { x.ph[1].p_filesz = 0x2001; }), -EINVAL, "p_filesz > p_memsz");
@@ -582,11 +594,6 @@ TEST_SUITE("elf") {
 
   TEST_CASE("PT_PHDR, PT_TLS and PT_GNU_STACK") {
     const Builder b;
-    auto with = [&](auto edit) {
-      Builder x = b;
-      edit(x);
-      return x;
-    };
     const Elf64_Phdr phdr{PT_PHDR, PF_R, 64, 0x10040, 0x10040, 0xa8, 0xa8, 8};
     const Elf64_Phdr tls{PT_TLS, PF_R, 0x1000, 0x11000, 0x11000, 0x10, 0x40, 8};
     const Result<ElfInfo> ok = with([&](Builder& x) {
@@ -607,36 +614,12 @@ TEST_SUITE("elf") {
             }),
             -ENOEXEC, "PT_PHDR is not inside");
     refused(with([&](Builder& x) { x.ph.insert(x.ph.end(), {tls, tls}); }), -ENOEXEC, "more than one PT_TLS");
-    refused(with([&](Builder& x) {
-              Elf64_Phdr t = tls;
-              t.p_filesz = 0x41;
-              x.ph.push_back(t);
-            }),
-            -ENOEXEC, "PT_TLS: p_filesz > p_memsz");
-    refused(with([&](Builder& x) {
-              Elf64_Phdr t = tls;
-              t.p_offset = 0x1ff8;
-              x.ph.push_back(t);
-            }),
-            -ENOEXEC, "PT_TLS: p_offset + p_filesz");
-    refused(with([&](Builder& x) {
-              Elf64_Phdr t = tls;
-              t.p_align = 24;
-              x.ph.push_back(t);
-            }),
-            -ENOEXEC, "PT_TLS: p_align");
-    refused(with([&](Builder& x) {
-              Elf64_Phdr t = tls;
-              t.p_memsz = 1ull << 40;
-              x.ph.push_back(t);
-            }),
-            -ENOEXEC, "PT_TLS: block larger");
-    refused(with([&](Builder& x) {
-              Elf64_Phdr t = tls;
-              t.p_vaddr = 0x12ff8;  // image runs off the data segment's end (0x13000)
-              x.ph.push_back(t);
-            }),
-            -ENOEXEC, "PT_TLS image is not inside");
+    refused(with_tls([](Elf64_Phdr& t) { t.p_filesz = 0x41; }), -ENOEXEC, "PT_TLS: p_filesz > p_memsz");
+    refused(with_tls([](Elf64_Phdr& t) { t.p_offset = 0x1ff8; }), -ENOEXEC, "PT_TLS: p_offset + p_filesz");
+    refused(with_tls([](Elf64_Phdr& t) { t.p_align = 24; }), -ENOEXEC, "PT_TLS: p_align");
+    refused(with_tls([](Elf64_Phdr& t) { t.p_memsz = 1ull << 40; }), -ENOEXEC, "PT_TLS: block larger");
+    // The image runs off the data segment's end (0x13000).
+    refused(with_tls([](Elf64_Phdr& t) { t.p_vaddr = 0x12ff8; }), -ENOEXEC, "PT_TLS image is not inside");
 
     // Where no PT_LOAD holds the table, AT_PHDR comes from PT_PHDR; with
     // neither there is none.
