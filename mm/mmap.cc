@@ -18,6 +18,7 @@
  * expects it held.
  */
 #include <kernel/errno.h>
+#include <mm/memory.h>
 #include <mm/mmap.h>
 #include <mm/slab.h>
 
@@ -145,6 +146,7 @@ void proc_caches_init() {
                                 SLAB_HWCACHE_ALIGN | SLAB_PANIC | SLAB_ACCOUNT, nullptr);
   vm_area_cachep = kmem_cache_create("vm_area_struct", sizeof(vm_area_struct), alignof(vm_area_struct),
                                      SLAB_PANIC | SLAB_ACCOUNT, nullptr);
+  mm_zero_page_init();
 }
 
 vm_area_struct* vm_area_alloc(mm_struct* mm) {
@@ -176,6 +178,7 @@ void mmput(mm_struct* mm) {
     MmapWriteGuard g{mm};
     exit_mmap(mm);
   }
+  mm_free_pgd(mm);
   mm->~mm_struct();
   kmem_cache_free(mm_cachep, mm);
 }

@@ -17,8 +17,8 @@ pte_t* PageTableEditor::leaf_entry(uintptr_t va, unsigned* level_out) const {
   uint64_t table_pa = root_;
   for (unsigned level = kTopLevel;; level--) {
     pte_t* e = &table(table_pa)[index_at(va, level)];
-    if (!pte_present(*e)) return nullptr;
-    if (pte_leaf(*e)) {
+    if (pte_is_none(*e)) return nullptr;
+    if (pte_is_leaf(*e)) {
       if (level_out) *level_out = level;
       return e;
     }
@@ -30,7 +30,7 @@ pte_t* PageTableEditor::leaf_entry(uintptr_t va, unsigned* level_out) const {
 PtWalk PageTableEditor::walk(uintptr_t va) const {
   unsigned level = 0;
   const pte_t* e = va_canonical(va) ? leaf_entry(va, &level) : nullptr;
-  if (!e) return {false, 0, 0, 0};
+  if (!e || !pte_present(*e)) return {false, 0, 0, 0};
   return {true, pte_pa(*e) + (va & level_mask(level)), *e, level};
 }
 
@@ -53,7 +53,7 @@ int PageTableEditor::map(uintptr_t va, uint64_t pa, size_t size, pte_t prot, PtL
     unsigned fresh = 0;
     for (unsigned level = kTopLevel; level > leaf_level; level--) {
       pte_t* e = &table(table_pa)[index_at(v, level)];
-      if (!pte_present(*e)) {
+      if (pte_is_none(*e)) {
         const uint64_t child = alloc_.alloc(alloc_.ctx);
         if (!child) {
           err = -ENOMEM;
@@ -62,7 +62,7 @@ int PageTableEditor::map(uintptr_t va, uint64_t pa, size_t size, pte_t prot, PtL
         *e = pfn_pte(child >> PAGE_SHIFT, PAGE_TABLE);
         fresh_entry[fresh] = e;
         fresh_pa[fresh++] = child;
-      } else if (pte_leaf(*e)) {
+      } else if (pte_is_leaf(*e)) {
         err = -EEXIST;
         break;
       }
@@ -70,7 +70,7 @@ int PageTableEditor::map(uintptr_t va, uint64_t pa, size_t size, pte_t prot, PtL
     }
     if (!err) {
       pte_t* e = &table(table_pa)[index_at(v, leaf_level)];
-      if (pte_present(*e)) err = -EEXIST;
+      if (!pte_is_none(*e)) err = -EEXIST;
       else *e = make_leaf(p, prot);
     }
     if (err) {
@@ -92,7 +92,7 @@ int PageTableEditor::split(pte_t* entry, unsigned level) {
   if (!child) return -ENOMEM;
   pte_t* t = table(child);
   const uint64_t base = pte_pa(*entry);
-  const pte_t prot = *entry & PTE_PROT_MASK;
+  const pte_t prot = pte_protnone(*entry) ? 0 : *entry & PTE_PROT_MASK;
   for (unsigned i = 0; i < PTRS_PER_PT; i++) t[i] = make_leaf(base + i * pt_level_size(level - 1), prot);
   *entry = pfn_pte(child >> PAGE_SHIFT, PAGE_TABLE);
   return 0;
@@ -101,7 +101,7 @@ int PageTableEditor::split(pte_t* entry, unsigned level) {
 bool PageTableEditor::table_empty(uint64_t table_pa) const {
   const pte_t* t = table(table_pa);
   for (unsigned i = 0; i < PTRS_PER_PT; i++)
-    if (pte_present(t[i])) return false;
+    if (!pte_is_none(t[i])) return false;
   return true;
 }
 
@@ -116,12 +116,12 @@ int PageTableEditor::apply_range(uint64_t table_pa, unsigned level, uintptr_t st
     const uintptr_t entry_end = (v & ~level_mask(level)) + span;
     const uintptr_t stop = entry_end < end || entry_end == 0 ? entry_end : end;
     pte_t* e = &table(table_pa)[index_at(v, level)];
-    if (pte_present(*e)) {
+    if (!pte_is_none(*e)) {
       const bool whole = (v & level_mask(level)) == 0 && stop - v == span;
-      if (pte_leaf(*e) && whole) {
+      if (pte_is_leaf(*e) && whole) {
         *e = op == RangeOp::Unmap ? 0 : make_leaf(pte_pa(*e), prot);
       } else {
-        if (pte_leaf(*e)) {
+        if (pte_is_leaf(*e)) {
           if (const int err = split(e, level)) return err;
         }
         const uint64_t child = pte_pa(*e);
@@ -148,4 +148,25 @@ int PageTableEditor::protect(uintptr_t va, size_t size, pte_t prot) {
   if ((va | size) & (PAGE_SIZE - 1)) return -EINVAL;
   if (size == 0) return 0;
   return apply_range(root_, kTopLevel, va, va + size, RangeOp::Protect, prot);
+}
+
+// The table at `level` maps [base, base + 512 * entry size).
+void PageTableEditor::walk_leaves(uint64_t table_pa, unsigned level, uintptr_t base, uintptr_t start, uintptr_t end,
+                                  LeafFn fn, void* ctx) const {
+  const uint64_t span = pt_level_size(level);
+  pte_t* t = table(table_pa);
+  for (unsigned i = 0; i < PTRS_PER_PT; i++) {
+    const uintptr_t va = base + i * span;
+    if (va + span - 1 < start || va >= end) continue;
+    if (pte_is_none(t[i])) continue;
+    if (pte_is_leaf(t[i])) {
+      if (va >= start) fn(ctx, va, &t[i], level);
+    } else if (level > 0) {
+      walk_leaves(pte_pa(t[i]), level - 1, va, start, end, fn, ctx);
+    }
+  }
+}
+
+void PageTableEditor::for_each_leaf(uintptr_t start, uintptr_t end, LeafFn fn, void* ctx) const {
+  if (start < end) walk_leaves(root_, kTopLevel, 0, start, end, fn, ctx);
 }

@@ -109,6 +109,7 @@ struct mm_struct {
   uint64_t pgd = 0;          // physical address of the root page table, 0 until one exists
   unsigned long asid = 0;    // address-space identifier for satp
   const mm_pt_ops* pt_ops = nullptr;
+  MmLock page_table_lock;    // serializes edits of the tables under pgd (mm/memory.cc)
   void* pt_ctx = nullptr;    // for pt_ops
 
   unsigned long task_size = 0;   // user addresses are below this

@@ -30,7 +30,13 @@ constexpr pte_t PAGE_KERNEL_RO = _PAGE_VALID | _PAGE_READ | _PAGE_GLOBAL | _PAGE
 constexpr pte_t PAGE_KERNEL_RX = PAGE_KERNEL_RO | _PAGE_EXEC;
 constexpr pte_t PAGE_KERNEL_EXEC = PAGE_KERNEL | _PAGE_EXEC;
 
+// A leaf whose page stays but may not be accessed (PROT_NONE user memory):
+// V clear, so the hardware faults on it, and a software (RSW) bit that
+// keeps it a leaf for the page-table code, with its frame number intact.
+constexpr pte_t _PAGE_PROT_NONE = 1 << 8;
+
 constexpr pte_t pfn_pte(uintptr_t pfn, pte_t prot) { return (pfn << _PAGE_PFN_SHIFT) | prot; }
+constexpr bool pte_protnone(pte_t pte) { return !(pte & _PAGE_VALID) && (pte & _PAGE_PROT_NONE); }
 constexpr uintptr_t pte_pfn(pte_t pte) { return (pte >> _PAGE_PFN_SHIFT) & ((uintptr_t{1} << 44) - 1); }
 constexpr bool pte_present(pte_t pte) { return pte & _PAGE_VALID; }
 constexpr bool pte_leaf(pte_t pte) { return pte & (_PAGE_READ | _PAGE_WRITE | _PAGE_EXEC); }

@@ -56,14 +56,22 @@ class PageTableEditor {
   // Sets the permissions of every mapped page in the range; holes stay holes.
   int protect(uintptr_t va, size_t size, pte_t prot);
   PtWalk walk(uintptr_t va) const;
-  // Pointer to the leaf PTE mapping va (null if unmapped), for A/D repair.
+  // Pointer to the leaf PTE mapping va (null if unmapped; PROT_NONE leaves
+  // are returned), for A/D repair and fault handling.
   pte_t* leaf_entry(uintptr_t va, unsigned* level = nullptr) const;
+  // Calls fn(ctx, va, entry, level) for every leaf (PROT_NONE too) that starts in
+  // [start, end), in address order, skipping absent tables. fn may rewrite
+  // or clear the leaf; it must not change the table structure.
+  using LeafFn = void (*)(void* ctx, uintptr_t va, pte_t* entry, unsigned level);
+  void for_each_leaf(uintptr_t start, uintptr_t end, LeafFn fn, void* ctx) const;
 
   uint64_t root() const { return root_; }
 
  private:
   enum class RangeOp { Unmap, Protect };
   int apply_range(uint64_t table_pa, unsigned level, uintptr_t start, uintptr_t end, RangeOp op, pte_t prot);
+  void walk_leaves(uint64_t table_pa, unsigned level, uintptr_t base, uintptr_t start, uintptr_t end, LeafFn fn,
+                   void* ctx) const;
   int split(pte_t* entry, unsigned level);
   bool table_empty(uint64_t table_pa) const;
   pte_t* table(uint64_t pa) const { return alloc_.table(alloc_.ctx, pa); }
@@ -75,11 +83,18 @@ class PageTableEditor {
 // Permission bits a caller may pass; everything else is derived.
 constexpr pte_t PTE_PROT_MASK = _PAGE_VALID | _PAGE_READ | _PAGE_WRITE | _PAGE_EXEC | _PAGE_USER | _PAGE_GLOBAL;
 
-// A leaf as the editor writes it: A always, D iff writable.
+// A leaf as the editor writes it: A always, D iff writable. Without any of
+// R/W/X it is a PROT_NONE leaf (not valid, frame kept).
 constexpr pte_t make_leaf(uint64_t pa, pte_t prot) {
   prot &= PTE_PROT_MASK;
+  if (!(prot & (_PAGE_READ | _PAGE_WRITE | _PAGE_EXEC))) return pfn_pte(pa >> PAGE_SHIFT, _PAGE_PROT_NONE);
   return pfn_pte(pa >> PAGE_SHIFT, prot | _PAGE_VALID | _PAGE_ACCESSED | ((prot & _PAGE_WRITE) ? _PAGE_DIRTY : 0));
 }
+// What an entry is to the editor: nothing, a leaf (accessible or
+// PROT_NONE), or a pointer to a next-level table.
+constexpr bool pte_is_leaf(pte_t pte) { return pte_protnone(pte) || (pte_present(pte) && pte_leaf(pte)); }
+constexpr bool pte_is_table(pte_t pte) { return pte_present(pte) && !pte_leaf(pte); }
+constexpr bool pte_is_none(pte_t pte) { return !pte_present(pte) && !pte_protnone(pte); }
 
 // Sv39 canonical: bits 63..39 equal bit 38.
 constexpr bool va_canonical(uintptr_t va) {

@@ -1,0 +1,43 @@
+/*
+ * Faulting user memory in and copying address spaces (mm/memory.cc):
+ * handle_mm_fault (demand zero, the shared zero page, copy-on-write,
+ * hugetlb megapages), dup_mmap for fork, and mm_page_table_ops, the
+ * mm_pt_ops that zap, protect and populate an mm's Sv39 tables.
+ *
+ * An mm with page tables has mm->pgd (root, kernel half shared on the
+ * kernel) and pt_ops = &mm_page_table_ops. Anonymous pages are order-0
+ * pages with owner Anon and one reference per PTE mapping them; the zero
+ * page is never counted; a hugetlb page is an order-9 compound page.
+ */
+#pragma once
+
+#include <mm/mmap.h>
+
+// Fault flags (Linux's values).
+constexpr unsigned FAULT_FLAG_WRITE = 0x01;
+constexpr unsigned FAULT_FLAG_USER = 0x40;
+constexpr unsigned FAULT_FLAG_INSTRUCTION = 0x100;
+
+using vm_fault_t = unsigned;
+constexpr vm_fault_t VM_FAULT_OOM = 0x1;
+constexpr vm_fault_t VM_FAULT_SIGBUS = 0x2;
+constexpr vm_fault_t VM_FAULT_SIGSEGV = 0x40;
+constexpr vm_fault_t VM_FAULT_ERROR = VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV;
+
+extern const mm_pt_ops mm_page_table_ops;
+
+// Gives mm a root page table and the page-table ops; -ENOMEM. mmput()
+// frees it (mm_free_pgd) after exit_mmap emptied the user half.
+int mm_alloc_pgd(mm_struct* mm);
+void mm_free_pgd(mm_struct* mm);
+// Allocates the zero page (once, with the VMA caches).
+void mm_zero_page_init();
+// Resolves a fault at address inside vma (the caller checked the access
+// against vm_flags and holds mmap_lock for reading). 0 or VM_FAULT_*.
+vm_fault_t handle_mm_fault(vm_area_struct* vma, unsigned long address, unsigned flags);
+// fork: copies oldmm's VMAs (but VM_DONTCOPY ones) and page tables into the
+// empty mm; private pages become copy-on-write in both. 0 or -ENOMEM (the
+// caller then mmput()s the partial copy).
+int dup_mmap(mm_struct* mm, mm_struct* oldmm);
+// Physical address of the shared zero page.
+uint64_t zero_page_pa();

@@ -1,0 +1,296 @@
+/*
+ * User page tables: faults, fork copies, zapping and protection changes.
+ *
+ * Each mm with page tables owns a root (mm->pgd) and edits it through the
+ * Sv39 PageTableEditor, under mm->page_table_lock (faults run in parallel
+ * under the read side of mmap_lock; the lock keeps two of them from
+ * creating the same table or mapping the same page twice).
+ *
+ *   read fault, private, nothing mapped    the shared zero page, read-only
+ *   write fault, nothing mapped            a fresh zeroed page (owner Anon)
+ *   write fault on a read-only private PTE copy-on-write: reuse the page if
+ *                                          this PTE holds its only reference,
+ *                                          else copy it (the zero page: zero it)
+ *   hugetlb VMA                            the same with 2 MiB compound pages
+ *                                          in megapage leaves (no zero page)
+ *
+ * A private writable VMA's vm_page_prot has no W, so every PTE starts
+ * read-only and the first write decides between reuse and copy; fork makes
+ * the parent's PTEs read-only again and takes a reference per copied PTE.
+ * PROT_NONE keeps the pages in PROT_NONE leaves (asm/pgtable.h). Pages are
+ * released only after the TLB flush that ends their last mapping.
+ */
+#include <mm/memory.h>
+
+#include <asm/pgtable_ops.h>
+#include <kernel/errno.h>
+#include <lib/string.h>
+#include <mm/page_alloc.h>
+
+#ifndef HOST_TEST
+#include <asm/mmu.h>
+#include <asm/tlbflush.h>
+#endif
+
+namespace {
+
+page* zero_page;
+
+// Table pages for user page tables: zeroed pages from the page allocator.
+uint64_t pt_page_alloc(void*) {
+  page* p = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN, 0);
+  if (!p) return 0;
+  p->owner = PageOwner::PageTable;
+  return page_to_pfn(p) << PAGE_SHIFT;
+}
+void pt_page_free(void*, uint64_t pa) { __free_pages(pfn_to_page(pa >> PAGE_SHIFT), 0); }
+pte_t* pt_table(void*, uint64_t pa) { return static_cast<pte_t*>(mm_phys_to_virt(pa)); }
+constexpr PtAlloc kUserTableAlloc{nullptr, pt_page_alloc, pt_page_free, pt_table};
+
+PageTableEditor page_table(mm_struct* mm) { return PageTableEditor(mm->pgd, kUserTableAlloc); }
+
+// The mm's translations of [start, end) may be cached in TLBs: drop them.
+// One CPU runs an address space until there are threads, so the local
+// flush is enough; the host has no TLB.
+void flush_tlb_range(mm_struct* mm, unsigned long start, unsigned long end) {
+  (void)mm;
+  (void)start;
+  (void)end;
+#ifndef HOST_TEST
+  local_flush_tlb_all();
+#endif
+}
+
+uint64_t pte_pa(pte_t pte) { return pte_pfn(pte) << PAGE_SHIFT; }
+page* pte_page(pte_t pte) { return pfn_to_page(pte_pfn(pte)); }
+bool is_zero_pfn(pte_t pte) { return pte_pfn(pte) == page_to_pfn(zero_page); }
+
+page* alloc_user_page(unsigned order) {
+  const gfp_t gfp = GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN | (order ? __GFP_COMP : 0);
+  page* p = alloc_pages(gfp, order);
+  if (p) p->owner = PageOwner::Anon;
+  return p;
+}
+
+// A present leaf was found where the access is allowed: another CPU
+// resolved the fault first, or (SiFive cores) A/D were clear. Repair.
+vm_fault_t touch_leaf(mm_struct* mm, pte_t* e, unsigned long addr, bool write) {
+  *e |= _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
+  flush_tlb_range(mm, addr, addr + PAGE_SIZE);
+  return 0;
+}
+
+// Write to a read-only PTE of a writable VMA.
+vm_fault_t do_wp_page(vm_area_struct* vma, pte_t* e, unsigned long addr, unsigned order) {
+  mm_struct* mm = vma->vm_mm;
+  const unsigned long size = PAGE_SIZE << order;
+  const pte_t prot = vma->vm_page_prot | _PAGE_WRITE;
+  const uint64_t pa = pte_pa(*e);
+  const bool zero = !order && is_zero_pfn(*e);
+  if ((vma->vm_flags & VM_SHARED) || (!zero && page_ref_count(pte_page(*e)) == 1)) {
+    *e = make_leaf(pa, prot);  // ours alone (or shared by design): just allow the write
+    flush_tlb_range(mm, addr, addr + size);
+    return 0;
+  }
+  page* np = alloc_user_page(order);
+  if (!np) return order ? VM_FAULT_SIGBUS : VM_FAULT_OOM;
+  if (!zero) memcpy(page_address(np), mm_phys_to_virt(pa), size);
+  page* old = zero ? nullptr : pte_page(*e);
+  *e = make_leaf(page_to_pfn(np) << PAGE_SHIFT, prot);
+  flush_tlb_range(mm, addr, addr + size);
+  if (old) put_page(old);
+  return 0;
+}
+
+// Nothing mapped at addr (4 KiB or, for hugetlb, a 2 MiB-aligned addr).
+vm_fault_t do_anonymous_page(vm_area_struct* vma, PageTableEditor& pt, unsigned long addr, bool write,
+                             unsigned order) {
+  pte_t prot = vma->vm_page_prot;
+  uint64_t pa;
+  page* p = nullptr;
+  if (!order && !write && !(vma->vm_flags & VM_SHARED)) {
+    pa = page_to_pfn(zero_page) << PAGE_SHIFT;
+  } else {
+    p = alloc_user_page(order);
+    if (!p) return order ? VM_FAULT_SIGBUS : VM_FAULT_OOM;  // hugetlb: an empty pool is SIGBUS
+    pa = page_to_pfn(p) << PAGE_SHIFT;
+    if (write && (vma->vm_flags & VM_WRITE)) prot |= _PAGE_WRITE;
+  }
+  if (pt.map(addr, pa, PAGE_SIZE << order, prot, order ? PtLevel::Mega : PtLevel::Page)) {
+    if (p) put_page(p);
+    return VM_FAULT_OOM;
+  }
+  return 0;
+}
+
+// Drops pages whose PTEs were cleared, after the flush that ends their use.
+struct ZapBatch {
+  static constexpr unsigned kMax = 64;
+  mm_struct* mm;
+  unsigned long start, end;
+  page* pages[kMax] = {};
+  unsigned n = 0;
+  void flush() {
+    flush_tlb_range(mm, start, end);
+    for (unsigned i = 0; i < n; i++) put_page(pages[i]);
+    n = 0;
+  }
+  static void clear_leaf(void* ctx, uintptr_t, pte_t* e, unsigned) {
+    auto* b = static_cast<ZapBatch*>(ctx);
+    const pte_t old = *e;
+    *e = 0;
+    if (is_zero_pfn(old)) return;
+    b->pages[b->n++] = pte_page(old);
+    if (b->n == kMax) b->flush();
+  }
+};
+
+void zap_range(mm_struct* mm, unsigned long start, unsigned long end) {
+  if (!mm->pgd) return;
+  MmLockGuard g{mm->page_table_lock};
+  PageTableEditor pt = page_table(mm);
+  ZapBatch batch{mm, start, end};
+  pt.for_each_leaf(start, end, ZapBatch::clear_leaf, &batch);
+  batch.flush();
+  pt.unmap(start, end - start);  // frees the tables left empty
+}
+
+void change_protection(mm_struct* mm, unsigned long start, unsigned long end, pte_t prot) {
+  if (!mm->pgd) return;
+  MmLockGuard g{mm->page_table_lock};
+  page_table(mm).protect(start, end - start, prot);
+  flush_tlb_range(mm, start, end);
+}
+
+int populate(mm_struct* mm, vm_area_struct* vma, unsigned long start, unsigned long end) {
+  (void)mm;
+  // Writable memory is faulted for writing, so no zero page or COW is left.
+  const unsigned flags = (vma->vm_flags & VM_WRITE) ? FAULT_FLAG_WRITE : 0;
+  const unsigned long step = (vma->vm_flags & VM_HUGETLB) ? HPAGE_SIZE : PAGE_SIZE;
+  for (unsigned long a = start; a < end; a += step)
+    if (handle_mm_fault(vma, a, flags) & VM_FAULT_ERROR) return -ENOMEM;
+  return 0;
+}
+
+// fork's copy of one leaf: private pages become read-only on both sides.
+struct CopyCtx {
+  mm_struct* dst;
+  vm_area_struct* vma;
+  PageTableEditor* dst_pt;
+  int err = 0;
+  static void copy_leaf(void* ctx, uintptr_t va, pte_t* e, unsigned level) {
+    auto* c = static_cast<CopyCtx*>(ctx);
+    if (c->err) return;
+    const bool cow = !(c->vma->vm_flags & VM_SHARED);
+    if (cow) *e &= ~(_PAGE_WRITE | _PAGE_DIRTY);
+    const pte_t prot = pte_protnone(*e) ? 0 : *e & PTE_PROT_MASK;
+    c->err = c->dst_pt->map(va, pte_pa(*e), pt_level_size(level), prot, static_cast<PtLevel>(level));
+    if (!c->err && !is_zero_pfn(*e)) get_page(pte_page(*e));
+  }
+};
+
+}  // namespace
+
+const mm_pt_ops mm_page_table_ops{zap_range, change_protection, populate};
+
+void mm_zero_page_init() {
+  zero_page = alloc_pages(GFP_KERNEL | __GFP_ZERO, 0);
+}
+
+uint64_t zero_page_pa() { return page_to_pfn(zero_page) << PAGE_SHIFT; }
+
+int mm_alloc_pgd(mm_struct* mm) {
+  const uint64_t pgd = pt_page_alloc(nullptr);
+  if (!pgd) return -ENOMEM;
+#ifndef HOST_TEST
+  // The kernel half (entries 256..511) is shared with the kernel's table,
+  // so the kernel keeps running while this table is active.
+  const pte_t* kernel = pt_table(nullptr, kernel_page_table().root());
+  pte_t* user = pt_table(nullptr, pgd);
+  for (unsigned i = PTRS_PER_PT / 2; i < PTRS_PER_PT; i++) user[i] = kernel[i];
+#endif
+  mm->pgd = pgd;
+  mm->pt_ops = &mm_page_table_ops;
+  return 0;
+}
+
+void mm_free_pgd(mm_struct* mm) {
+  if (!mm->pgd) return;
+  // exit_mmap zapped every user mapping, which freed the user half's
+  // tables; the kernel half belongs to the kernel.
+  pt_page_free(nullptr, mm->pgd);
+  mm->pgd = 0;
+}
+
+vm_fault_t handle_mm_fault(vm_area_struct* vma, unsigned long address, unsigned flags) {
+  mm_struct* mm = vma->vm_mm;
+  const bool write = flags & FAULT_FLAG_WRITE;
+  const unsigned order = (vma->vm_flags & VM_HUGETLB) ? HPAGE_SHIFT - PAGE_SHIFT : 0;
+  const unsigned long addr = address & ~((PAGE_SIZE << order) - 1);
+  vm_fault_t ret;
+  {
+    MmLockGuard g{mm->page_table_lock};
+    PageTableEditor pt = page_table(mm);
+    unsigned level;
+    pte_t* e = pt.leaf_entry(addr, &level);
+    if (!e) ret = do_anonymous_page(vma, pt, addr, write, order);
+    else if (pte_protnone(*e)) ret = VM_FAULT_SIGSEGV;  // the VMA allows it, the PTE not: a stale leaf
+    else if (write && !(*e & _PAGE_WRITE)) ret = do_wp_page(vma, e, addr, order);
+    else ret = touch_leaf(mm, e, addr, write);
+  }
+  if (!(ret & VM_FAULT_ERROR)) mm->min_flt.fetch_add(1, std::memory_order_relaxed);
+  return ret;
+}
+
+int dup_mmap(mm_struct* mm, mm_struct* oldmm) {
+  MmapWriteGuard old_lock{oldmm};
+  MmapWriteGuard new_lock{mm};
+  mm->total_vm = oldmm->total_vm;
+  mm->data_vm = oldmm->data_vm;
+  mm->exec_vm = oldmm->exec_vm;
+  mm->stack_vm = oldmm->stack_vm;
+  mm->start_brk = oldmm->start_brk;
+  mm->brk = oldmm->brk;
+  mm->start_stack = oldmm->start_stack;
+  mm->mmap_base = oldmm->mmap_base;
+  vm_area_struct* prev = nullptr;
+  for (vm_area_struct* src = oldmm->mmap; src; src = src->vm_next) {
+    if (src->vm_flags & VM_DONTCOPY) {
+      vm_stat_account(mm, src->vm_flags, -static_cast<long>(vma_pages(src)));
+      continue;
+    }
+    if ((src->vm_flags & VM_ACCOUNT) && security_vm_enough_memory_mm(oldmm, static_cast<long>(vma_pages(src))))
+      return -ENOMEM;
+    vm_area_struct* vma = vm_area_alloc(mm);
+    if (!vma) {
+      if (src->vm_flags & VM_ACCOUNT) vm_unacct_memory(static_cast<long>(vma_pages(src)));
+      return -ENOMEM;
+    }
+    vma->vm_start = src->vm_start;
+    vma->vm_end = src->vm_end;
+    vma->vm_flags = src->vm_flags & ~VM_LOCKED;  // locks are not inherited
+    vma->vm_page_prot = src->vm_page_prot;
+    vma->vm_pgoff = src->vm_pgoff;
+    vma->vm_file = src->vm_file;
+    vma->vm_object = src->vm_object;
+    rb_node** link;
+    rb_node* parent;
+    vm_area_struct* found_prev;
+    if (find_vma_links(mm, vma->vm_start, vma->vm_end, &found_prev, &link, &parent)) {
+      vm_area_free(vma);
+      return -ENOMEM;
+    }
+    vma_link(mm, vma, prev, link, parent);
+    prev = vma;
+    if (!oldmm->pgd || !mm->pgd) continue;
+    MmLockGuard src_pt_lock{oldmm->page_table_lock};
+    MmLockGuard dst_pt_lock{mm->page_table_lock};
+    PageTableEditor src_pt = page_table(oldmm);
+    PageTableEditor dst_pt = page_table(mm);
+    CopyCtx ctx{mm, vma, &dst_pt};
+    src_pt.for_each_leaf(src->vm_start, src->vm_end, CopyCtx::copy_leaf, &ctx);
+    flush_tlb_range(oldmm, src->vm_start, src->vm_end);  // the parent's PTEs lost W
+    if (ctx.err) return -ENOMEM;
+  }
+  return 0;
+}
