@@ -342,6 +342,33 @@ long sys_mmap2(mm_struct* mm, unsigned long addr, unsigned long len, unsigned lo
   return ksys_mmap_pgoff(mm, addr, len, prot, flags, fd, static_cast<unsigned long>(pgoff) >> (PAGE_SHIFT - 12));
 }
 
+// ---- stack growth ----
+
+int expand_stack(vm_area_struct* vma, unsigned long address) {
+  mm_struct* mm = vma->vm_mm;
+  address &= PAGE_MASK;
+  if (address < mmap_min_addr) return -EPERM;
+  // Faults hold mmap_lock only for reading: the page-table lock keeps two
+  // of them from moving the same start.
+  MmLockGuard g{mm->page_table_lock};
+  if (address >= vma->vm_start) return 0;  // another fault grew it meanwhile
+  // Keep the guard gap to an accessible mapping below.
+  vm_area_struct* prev = vma->vm_prev;
+  if (prev && address < prev->vm_end) return -ENOMEM;
+  if (prev && !(prev->vm_flags & VM_GROWSDOWN) && (prev->vm_flags & VM_ACCESS_FLAGS) &&
+      address - prev->vm_end < stack_guard_gap)
+    return -ENOMEM;
+  const unsigned long size = vma->vm_end - address;
+  const unsigned long grow = (vma->vm_start - address) >> PAGE_SHIFT;
+  if (!may_expand_vm(mm, vma->vm_flags, grow) || size > mm->rlimit_stack) return -ENOMEM;
+  if ((vma->vm_flags & VM_LOCKED) && mm->locked_vm + grow > mm->rlimit_memlock >> PAGE_SHIFT) return -ENOMEM;
+  if ((vma->vm_flags & VM_ACCOUNT) && security_vm_enough_memory_mm(mm, static_cast<long>(grow))) return -ENOMEM;
+  vma_set_range(mm, vma, address, vma->vm_end, vma->vm_pgoff - grow);
+  if (vma->vm_flags & VM_LOCKED) mm->locked_vm += grow;
+  vm_stat_account(mm, vma->vm_flags, static_cast<long>(grow));
+  return 0;
+}
+
 // ---- brk ----
 
 int do_brk_flags(mm_struct* mm, unsigned long addr, unsigned long len, unsigned long flags) {

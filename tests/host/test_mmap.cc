@@ -562,3 +562,41 @@ TEST_CASE("split_vma and vma_merge directly") {
   }
   check_mm(t.mm);
 }
+
+TEST_CASE("expand_stack: grows a grows-down VMA, keeps the guard gap, RLIMIT_STACK, mmap_min_addr") {
+  TestMm t;
+  stack_guard_gap = 4 * P;
+  const unsigned long top = 0xb0000000;
+  REQUIRE(t.mmap(top - 2 * P, 2 * P, RW, ANON | MAP_FIXED | MAP_GROWSDOWN) == static_cast<long>(top - 2 * P));
+  REQUIRE(t.mmap(top - 20 * P, 2 * P, PROT_READ, ANON | MAP_FIXED) > 0);  // an accessible VMA below
+  vm_area_struct* stack = find_vma(t.mm, top - P);
+  const long committed = vm_memory_committed();
+  {
+    MmapReadGuard g{t.mm};
+    CHECK(expand_stack(stack, top - 5 * P + 123) == 0);
+  }
+  check_mm(t.mm);
+  CHECK(stack->vm_start == top - 5 * P);
+  CHECK(stack->vm_pgoff == (top - 5 * P) >> PAGE_SHIFT);
+  CHECK(t.mm->stack_vm == 5);
+  CHECK(vm_memory_committed() == committed + 3);
+  {
+    MmapReadGuard g{t.mm};
+    // The VMA below ends at top - 18P: the gap must stay >= 4 pages.
+    CHECK(expand_stack(stack, top - 14 * P) == 0);
+    CHECK(expand_stack(stack, top - 15 * P) == -ENOMEM);
+    t.mm->rlimit_stack = 10 * P;
+    CHECK(expand_stack(stack, top - 14 * P) == 0);  // already there
+    t.mm->rlimit_stack = 8ul << 20;
+  }
+  check_mm(t.mm);
+  // A PROT_NONE VMA below is no obstacle to the guard (only an accessible one).
+  REQUIRE(t.mprotect(top - 20 * P, 2 * P, PROT_NONE) == 0);
+  {
+    MmapReadGuard g{t.mm};
+    CHECK(expand_stack(stack, top - 17 * P) == 0);
+    CHECK(expand_stack(stack, top - 19 * P) == -ENOMEM);  // would overlap it
+    CHECK(expand_stack(stack, 0) == -EPERM);
+  }
+  check_mm(t.mm);
+}

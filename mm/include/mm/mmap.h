@@ -124,6 +124,10 @@ unsigned long get_unmapped_area(mm_struct* mm, unsigned long addr, unsigned long
 unsigned long do_mmap(mm_struct* mm, unsigned long addr, unsigned long len, unsigned long prot,
                       unsigned long flags, unsigned long pgoff, unsigned long* populate);
 int do_munmap(mm_struct* mm, unsigned long start, size_t len);
+// Grows a VM_GROWSDOWN VMA down to cover address (a fault below it): keeps
+// stack_guard_gap to an accessible VMA below, RLIMIT_STACK, the commit
+// charge. 0, -ENOMEM or -EPERM (below mmap_min_addr).
+int expand_stack(vm_area_struct* vma, unsigned long address);
 // Grows the data segment by [addr, addr + len) (brk).
 int do_brk_flags(mm_struct* mm, unsigned long addr, unsigned long len, unsigned long flags);
 // Faults in the VMAs over [start, start + len), ignoring failures (MAP_POPULATE).
