@@ -1,21 +1,37 @@
 /*
  * do_page_fault: page and access faults (scause 1/5/7 and 12/13/15).
  *
- * Order of business for a kernel-mode fault today:
+ * A page fault on a user address (below TASK_SIZE) with a user address
+ * space active is resolved in it, as Linux's riscv do_page_fault does:
+ *   find_vma; below vm_start only a VM_GROWSDOWN VMA may expand_stack;
+ *   the access must be allowed by vm_flags (12 instruction -> VM_EXEC,
+ *   13 load -> VM_READ or VM_WRITE, 15 store/AMO -> VM_WRITE);
+ *   handle_mm_fault maps the page, and the access is retried.
+ * No VMA gives SEGV_MAPERR, a forbidden access SEGV_ACCERR, a failed
+ * hugetlb allocation BUS_ADRERR (do_user_addr_fault reports which). A
+ * kernel-mode access to user memory must come from the uaccess helpers
+ * (sstatus.SUM set): when it cannot be resolved it resumes at its
+ * exception-table fixup (-EFAULT); without SUM it is an Oops.
+ *
+ * Everything else, in a kernel-mode fault:
  *   1. A/D repair: SiFive U54/U74 raise a page fault when a leaf the access
  *      is allowed through has A clear (or D clear, on a store) instead of
  *      setting the bit as QEMU does. Set it, flush the entry, retry.
  *   2. The exception table: a user access or nofault probe resumes at its
  *      fixup.
  *   3. Anything else is a kernel bug: Oops.
- * Demand paging, stack growth and copy-on-write for user address spaces,
- * and SIGSEGV for user faults, arrive with mm_struct.
+ * There are no user tasks yet: a user-mode fault that cannot be resolved
+ * ends in an Oops naming the signal it will deliver.
  */
+#include <asm/active_mm.h>
+#include <asm/csr.h>
 #include <asm/extable.h>
 #include <asm/mmu.h>
 #include <asm/page.h>
 #include <asm/tlbflush.h>
 #include <asm/traps.h>
+#include <kernel/printk.h>
+#include <mm/memory.h>
 
 namespace {
 
@@ -42,11 +58,47 @@ bool repair_access_dirty(uintptr_t addr, Scause cause) {
   return true;
 }
 
+UserFault do_user_addr_fault(mm_struct* mm, uintptr_t addr, Scause cause, bool user) {
+  unsigned flags = user ? FAULT_FLAG_USER : 0;
+  if (cause == Scause::StorePageFault) flags |= FAULT_FLAG_WRITE;
+  if (cause == Scause::InstructionPageFault) flags |= FAULT_FLAG_INSTRUCTION;
+  MmapReadGuard g{mm};
+  vm_area_struct* vma = find_vma(mm, addr);
+  if (!vma) return UserFault::SegvMapErr;
+  if (vma->vm_start > addr) {
+    if (!(vma->vm_flags & VM_GROWSDOWN) || expand_stack(vma, addr)) return UserFault::SegvMapErr;
+  }
+  bool allowed;
+  switch (cause) {
+    case Scause::InstructionPageFault: allowed = vma->vm_flags & VM_EXEC; break;
+    case Scause::StorePageFault: allowed = vma->vm_flags & VM_WRITE; break;
+    default: allowed = vma->vm_flags & (VM_READ | VM_WRITE); break;  // write implies read
+  }
+  if (!allowed) return UserFault::SegvAccErr;
+  const vm_fault_t fault = handle_mm_fault(vma, addr, flags);
+  if (fault & VM_FAULT_OOM) return UserFault::OutOfMemory;
+  if (fault & VM_FAULT_SIGBUS) return UserFault::BusAdrErr;
+  if (fault & VM_FAULT_SIGSEGV) return UserFault::SegvAccErr;
+  return UserFault::Resolved;
+}
+
 void do_page_fault(pt_regs* regs) {
   const Scause cause = scause_exception(regs->cause);
-  if (!user_mode(regs) && repair_access_dirty(regs->badaddr, cause)) return;
-  if (!user_mode(regs) && fixup_exception(regs)) return;
   const uint64_t addr = regs->badaddr;
+  const bool page_fault = cause == Scause::LoadPageFault || cause == Scause::StorePageFault ||
+                          cause == Scause::InstructionPageFault;
+  mm_struct* mm = current_mm();
+  if (page_fault && mm && addr < TASK_SIZE) {
+    if (!user_mode(regs) && !(regs->status & SR_SUM)) die(regs, "access to user memory without uaccess routines");
+    const UserFault f = do_user_addr_fault(mm, addr, cause, user_mode(regs));
+    if (f == UserFault::Resolved) return;  // retry the access
+    if (!user_mode(regs) && fixup_exception(regs)) return;  // -EFAULT from a uaccess helper
+    if (f == UserFault::OutOfMemory) die(regs, "out of memory on a user fault");
+    pr_err("user fault at %#lx: signal %d, si_code %d\n", addr, user_fault_signo(f), user_fault_code(f));
+    die(regs, "unhandled user fault (no tasks to signal yet)");
+  }
+  if (!user_mode(regs) && repair_access_dirty(addr, cause)) return;
+  if (!user_mode(regs) && fixup_exception(regs)) return;
   const char* what = addr < PAGE_SIZE ? "Unable to handle kernel NULL pointer dereference"
                                       : "Unable to handle kernel paging request";
   die(regs, what);

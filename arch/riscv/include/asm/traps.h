@@ -48,6 +48,17 @@ extern "C" void do_trap(pt_regs* regs);
 
 // Page and access faults (arch/riscv/mm/fault.cc).
 void do_page_fault(pt_regs* regs);
+// A page fault at a user address in mm (cause 12/13/15, from user mode or a
+// uaccess helper): Resolved (retry the access), or the signal it earns.
+struct mm_struct;
+enum class UserFault { Resolved, SegvMapErr, SegvAccErr, BusAdrErr, OutOfMemory };
+constexpr int SIGBUS = 7, SIGSEGV = 11;
+constexpr int SEGV_MAPERR = 1, SEGV_ACCERR = 2, BUS_ADRERR = 1;
+constexpr int user_fault_signo(UserFault f) { return f == UserFault::BusAdrErr ? SIGBUS : SIGSEGV; }
+constexpr int user_fault_code(UserFault f) {
+  return f == UserFault::SegvAccErr ? SEGV_ACCERR : f == UserFault::BusAdrErr ? BUS_ADRERR : SEGV_MAPERR;
+}
+UserFault do_user_addr_fault(mm_struct* mm, uintptr_t addr, Scause cause, bool user);
 // Sets A (and D for a store) on the kernel leaf mapping addr when that is
 // all the access lacked; true when it did (the access can be retried).
 bool repair_access_dirty(uintptr_t addr, Scause cause);

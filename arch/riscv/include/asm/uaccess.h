@@ -24,3 +24,82 @@ inline int get_kernel_nofault(uint64_t* dst, const void* src) {
   *dst = val;
   return err;
 }
+
+// ---- user memory ----
+//
+// The kernel reaches user pages only inside a UserAccess scope, which sets
+// sstatus.SUM (outside it a kernel access to user memory faults and is an
+// Oops). Every access below has an exception-table entry: a bad user
+// pointer gives -EFAULT (or the bytes left uncopied), never a crash. A
+// fault on a good pointer is resolved by do_page_fault and retried.
+
+#include <stddef.h>
+
+#include <asm/csr.h>
+#include <asm/page.h>
+
+class UserAccess {
+ public:
+  UserAccess() { csr_set<Csr::Sstatus>(SR_SUM); }
+  ~UserAccess() { csr_clear<Csr::Sstatus>(SR_SUM); }
+  UserAccess(const UserAccess&) = delete;
+  UserAccess& operator=(const UserAccess&) = delete;
+};
+
+// [p, p + n) lies in the user half (Linux's access_ok).
+inline bool access_ok(uintptr_t p, size_t n) { return p <= USER_TOP && n <= USER_TOP - p; }
+
+// One byte from user memory; -EFAULT if the access cannot be satisfied.
+inline int get_user_u8(uint8_t* dst, uintptr_t src) {
+  if (!access_ok(src, 1)) return -EFAULT;
+  UserAccess ua;
+  int err = 0;
+  uint64_t val;
+  asm volatile(
+      "1: lbu %[val], 0(%[src])\n"
+      "2:\n"
+      ".pushsection .fixup, \"ax\"\n"
+      "3: li %[err], %[efault]\n"
+      "   li %[val], 0\n"
+      "   j 2b\n"
+      ".popsection\n" ASM_EXTABLE(1b, 3b)
+      : [err] "+r"(err), [val] "=&r"(val)
+      : [src] "r"(src), [efault] "i"(-EFAULT)
+      : "memory");
+  *dst = static_cast<uint8_t>(val);
+  return err;
+}
+
+inline int put_user_u8(uint8_t val, uintptr_t dst) {
+  if (!access_ok(dst, 1)) return -EFAULT;
+  UserAccess ua;
+  int err = 0;
+  asm volatile(
+      "1: sb %[val], 0(%[dst])\n"
+      "2:\n"
+      ".pushsection .fixup, \"ax\"\n"
+      "3: li %[err], %[efault]\n"
+      "   j 2b\n"
+      ".popsection\n" ASM_EXTABLE(1b, 3b)
+      : [err] "+r"(err)
+      : [val] "r"(val), [dst] "r"(dst), [efault] "i"(-EFAULT)
+      : "memory");
+  return err;
+}
+
+// Byte-wise copies; return the number of bytes NOT copied (0 on success).
+inline size_t copy_from_user(void* dst, uintptr_t src, size_t n) {
+  if (!access_ok(src, n)) return n;
+  auto* d = static_cast<uint8_t*>(dst);
+  for (size_t i = 0; i < n; i++)
+    if (get_user_u8(&d[i], src + i)) return n - i;
+  return 0;
+}
+
+inline size_t copy_to_user(uintptr_t dst, const void* src, size_t n) {
+  if (!access_ok(dst, n)) return n;
+  const auto* s = static_cast<const uint8_t*>(src);
+  for (size_t i = 0; i < n; i++)
+    if (put_user_u8(s[i], dst + i)) return n - i;
+  return 0;
+}
