@@ -197,6 +197,11 @@ void mm_zero_page_init() {
   zero_page = alloc_pages(GFP_KERNEL | __GFP_ZERO, 0);
 }
 
+PtWalk mm_translate(mm_struct* mm, unsigned long addr) {
+  if (!mm->pgd) return {false, 0, 0, 0};
+  return page_table(mm).walk(addr);
+}
+
 uint64_t zero_page_pa() { return page_to_pfn(zero_page) << PAGE_SHIFT; }
 
 int mm_alloc_pgd(mm_struct* mm) {

@@ -18,19 +18,12 @@ constexpr unsigned long P = PAGE_SIZE;
 constexpr unsigned long RW = PROT_READ | PROT_WRITE;
 constexpr unsigned long ANON = MAP_PRIVATE | MAP_ANONYMOUS;
 
-uint64_t read_table_alloc(void*) { return 0; }
-void read_table_free(void*, uint64_t) {}
-pte_t* read_table(void*, uint64_t pa) { return static_cast<pte_t*>(mm_phys_to_virt(pa)); }
-constexpr PtAlloc kReadOnlyTables{nullptr, read_table_alloc, read_table_free, read_table};
-
-PtWalk translate(mm_struct* mm, unsigned long addr) { return PageTableEditor(mm->pgd, kReadOnlyTables).walk(addr); }
-
 enum class Access { Ok, MapErr, AccErr, Oom };
 
 // One user access as the hardware and do_page_fault would run it.
 Access access(mm_struct* mm, unsigned long addr, bool write, uint8_t* value) {
   for (int attempt = 0; attempt < 3; attempt++) {
-    const PtWalk w = translate(mm, addr);
+    const PtWalk w = mm_translate(mm, addr);
     if (w.present && (w.pte & _PAGE_USER) && (write ? (w.pte & _PAGE_WRITE) : (w.pte & _PAGE_READ))) {
       REQUIRE((w.pte & _PAGE_ACCESSED) != 0);
       if (write) REQUIRE((w.pte & _PAGE_DIRTY) != 0);
@@ -65,15 +58,19 @@ mm_struct* new_mm() {
   return mm;
 }
 
-long map(mm_struct* mm, unsigned long len, unsigned long prot, unsigned long flags, unsigned long addr = 0) {
+unsigned long map(mm_struct* mm, unsigned long len, unsigned long prot, unsigned long flags, unsigned long addr = 0) {
   const long r = sys_mmap(mm, addr, len, prot, flags, ~0ul, 0);
   REQUIRE(r > 0);
-  return r;
+  return static_cast<unsigned long>(r);
 }
 
 int refs(mm_struct* mm, unsigned long addr) {
-  return page_ref_count(pfn_to_page(translate(mm, addr).pa >> PAGE_SHIFT));
+  return page_ref_count(pfn_to_page(mm_translate(mm, addr).pa >> PAGE_SHIFT));
 }
+
+// The tables as the MMU reads them (nothing is allocated or freed).
+pte_t* table_at(void*, uint64_t pa) { return static_cast<pte_t*>(mm_phys_to_virt(pa)); }
+constexpr PtAlloc kReadOnlyTables{nullptr, [](void*) -> uint64_t { return 0; }, [](void*, uint64_t) {}, table_at};
 
 // Every leaf of mm's tables lies in a VMA with that VMA's permissions
 // (plus W for pages a write fault made writable), and holds a reference.
@@ -103,13 +100,13 @@ void check_tables(mm_struct* mm) {
 TEST_CASE("faults: read maps the zero page, write a fresh zeroed page, counters") {
   MmTestEnv env;
   mm_struct* mm = new_mm();
-  const auto a = static_cast<unsigned long>(map(mm, 4 * P, RW, ANON));
-  CHECK(!translate(mm, a).present);
+  const auto a = map(mm, 4 * P, RW, ANON);
+  CHECK(!mm_translate(mm, a).present);
   CHECK(peek(mm, a + 5) == 0);
-  CHECK(translate(mm, a + 5).pa == zero_page_pa() + 5);
-  CHECK((translate(mm, a).pte & _PAGE_WRITE) == 0);
+  CHECK(mm_translate(mm, a + 5).pa == zero_page_pa() + 5);
+  CHECK((mm_translate(mm, a).pte & _PAGE_WRITE) == 0);
   poke(mm, a + 5, 42);
-  CHECK(translate(mm, a + 5).pa != zero_page_pa() + 5);
+  CHECK(mm_translate(mm, a + 5).pa != zero_page_pa() + 5);
   CHECK(peek(mm, a + 5) == 42);
   CHECK(peek(mm, a + 6) == 0);
   CHECK(refs(mm, a) == 1);
@@ -117,7 +114,7 @@ TEST_CASE("faults: read maps the zero page, write a fresh zeroed page, counters"
   // Outside any VMA, or against the VMA's rights.
   uint8_t v = 0;
   CHECK(access(mm, a + 4 * P, false, &v) == Access::MapErr);
-  const auto ro = static_cast<unsigned long>(map(mm, P, PROT_READ, ANON));
+  const auto ro = map(mm, P, PROT_READ, ANON);
   CHECK(access(mm, ro, true, &v) == Access::AccErr);
   check_tables(mm);
   mmput(mm);
@@ -126,26 +123,26 @@ TEST_CASE("faults: read maps the zero page, write a fresh zeroed page, counters"
 TEST_CASE("fork: dup_mmap shares pages copy-on-write, each side's write is private") {
   MmTestEnv env;
   mm_struct* parent = new_mm();
-  const auto a = static_cast<unsigned long>(map(parent, 2 * P, RW, ANON));
+  const auto a = map(parent, 2 * P, RW, ANON);
   poke(parent, a, 0xaa);
   poke(parent, a + P, 0x11);
   mm_struct* child = new_mm();
   REQUIRE(dup_mmap(child, parent) == 0);
   check_mm(child);
   CHECK(child->total_vm == parent->total_vm);
-  CHECK(translate(child, a).pa == translate(parent, a).pa);
+  CHECK(mm_translate(child, a).pa == mm_translate(parent, a).pa);
   CHECK(refs(parent, a) == 2);
-  CHECK((translate(parent, a).pte & _PAGE_WRITE) == 0);
-  CHECK((translate(child, a).pte & _PAGE_WRITE) == 0);
+  CHECK((mm_translate(parent, a).pte & _PAGE_WRITE) == 0);
+  CHECK((mm_translate(child, a).pte & _PAGE_WRITE) == 0);
   CHECK(peek(child, a) == 0xaa);
   poke(child, a, 0xbb);  // copies
-  CHECK(translate(child, a).pa != translate(parent, a).pa);
+  CHECK(mm_translate(child, a).pa != mm_translate(parent, a).pa);
   CHECK(peek(parent, a) == 0xaa);
   CHECK(peek(child, a) == 0xbb);
   CHECK(refs(parent, a) == 1);
-  const uint64_t before = translate(parent, a).pa;
+  const uint64_t before = mm_translate(parent, a).pa;
   poke(parent, a, 0xcc);  // the only reference left: reused, not copied
-  CHECK(translate(parent, a).pa == before);
+  CHECK(mm_translate(parent, a).pa == before);
   // The other page: the parent writes first this time.
   poke(parent, a + P, 0x22);
   CHECK(peek(child, a + P) == 0x11);
@@ -159,9 +156,9 @@ TEST_CASE("fork: dup_mmap shares pages copy-on-write, each side's write is priva
 TEST_CASE("fork: shared anonymous memory stays shared, MAP_DONTFORK-like VM_DONTCOPY is skipped") {
   MmTestEnv env;
   mm_struct* parent = new_mm();
-  const auto s = static_cast<unsigned long>(map(parent, P, RW, MAP_SHARED | MAP_ANONYMOUS));
+  const auto s = map(parent, P, RW, MAP_SHARED | MAP_ANONYMOUS);
   poke(parent, s, 1);
-  const auto d = static_cast<unsigned long>(map(parent, P, PROT_READ, ANON));
+  const auto d = map(parent, P, PROT_READ, ANON);
   find_vma(parent, d)->vm_flags |= VM_DONTCOPY;
   mm_struct* child = new_mm();
   REQUIRE(dup_mmap(child, parent) == 0);
@@ -169,7 +166,7 @@ TEST_CASE("fork: shared anonymous memory stays shared, MAP_DONTFORK-like VM_DONT
   CHECK(find_vma_intersection(child, d, d + P) == nullptr);
   poke(child, s, 2);
   CHECK(peek(parent, s) == 2);
-  CHECK(translate(child, s).pa == translate(parent, s).pa);
+  CHECK(mm_translate(child, s).pa == mm_translate(parent, s).pa);
   mmput(child);
   mmput(parent);
 }
@@ -177,11 +174,11 @@ TEST_CASE("fork: shared anonymous memory stays shared, MAP_DONTFORK-like VM_DONT
 TEST_CASE("PROT_NONE keeps the data; MADV_DONTNEED drops it; munmap frees it") {
   MmTestEnv env;
   mm_struct* mm = new_mm();
-  const auto a = static_cast<unsigned long>(map(mm, 2 * P, RW, ANON));
+  const auto a = map(mm, 2 * P, RW, ANON);
   poke(mm, a, 7);
   poke(mm, a + P, 8);
   REQUIRE(sys_mprotect(mm, a, P, PROT_NONE) == 0);
-  CHECK(!translate(mm, a).present);
+  CHECK(!mm_translate(mm, a).present);
   uint8_t v;
   CHECK(access(mm, a, false, &v) == Access::AccErr);
   REQUIRE(sys_mprotect(mm, a, P, RW) == 0);
@@ -198,17 +195,17 @@ TEST_CASE("PROT_NONE keeps the data; MADV_DONTNEED drops it; munmap frees it") {
 TEST_CASE("hugetlb: megapage leaves, zeroed, copy-on-write across fork") {
   MmTestEnv env(64ull << 20);
   mm_struct* mm = new_mm();
-  const auto a = static_cast<unsigned long>(map(mm, HPAGE_SIZE, RW, ANON | MAP_HUGETLB));
+  const auto a = map(mm, HPAGE_SIZE, RW, ANON | MAP_HUGETLB);
   CHECK(peek(mm, a + 12345) == 0);
-  CHECK(translate(mm, a).level == 1);
+  CHECK(mm_translate(mm, a).level == 1);
   poke(mm, a + HPAGE_SIZE - 1, 5);
   CHECK(peek(mm, a + HPAGE_SIZE - 1) == 5);
   mm_struct* child = new_mm();
   REQUIRE(dup_mmap(child, mm) == 0);
   poke(child, a + HPAGE_SIZE - 1, 6);
   CHECK(peek(mm, a + HPAGE_SIZE - 1) == 5);
-  CHECK(translate(child, a).level == 1);
-  CHECK(translate(child, a).pa != translate(mm, a).pa);
+  CHECK(mm_translate(child, a).level == 1);
+  CHECK(mm_translate(child, a).pa != mm_translate(mm, a).pa);
   check_tables(mm);
   check_tables(child);
   mmput(child);
@@ -218,16 +215,16 @@ TEST_CASE("hugetlb: megapage leaves, zeroed, copy-on-write across fork") {
 TEST_CASE("MAP_POPULATE and brk on real page tables") {
   MmTestEnv env;
   mm_struct* mm = new_mm();
-  const auto a = static_cast<unsigned long>(map(mm, 8 * P, RW, ANON | MAP_POPULATE));
+  const auto a = map(mm, 8 * P, RW, ANON | MAP_POPULATE);
   for (unsigned long p = a; p < a + 8 * P; p += P) {
-    CHECK(translate(mm, p).present);
-    CHECK((translate(mm, p).pte & _PAGE_WRITE) != 0);
+    CHECK(mm_translate(mm, p).present);
+    CHECK((mm_translate(mm, p).pte & _PAGE_WRITE) != 0);
   }
   mm->start_brk = mm->brk = 0x100000;
   REQUIRE(sys_brk(mm, 0x100000 + 3 * P) == static_cast<long>(0x100000 + 3 * P));
   poke(mm, 0x100000 + 2 * P, 3);
   REQUIRE(sys_brk(mm, 0x100000 + P) == static_cast<long>(0x100000 + P));
-  CHECK(!translate(mm, 0x100000 + 2 * P).present);
+  CHECK(!mm_translate(mm, 0x100000 + 2 * P).present);
   uint8_t v;
   CHECK(access(mm, 0x100000 + 2 * P, false, &v) == Access::MapErr);
   check_tables(mm);
@@ -239,14 +236,14 @@ TEST_CASE("random faults, forks, mprotect, munmap, madvise: every page comes bac
   {
     // Warm up: the caches' per-CPU arrays exist from their first use on.
     mm_struct* warm = new_mm();
-    poke(warm, static_cast<unsigned long>(map(warm, P, RW, ANON)), 1);
+    poke(warm, map(warm, P, RW, ANON), 1);
     mmput(warm);
   }
   const uint64_t free_before = SlabTestEnv::settle();
   std::mt19937 rng(77);
   std::vector<mm_struct*> mms{new_mm()};
   const unsigned long base = 0x200000000;
-  REQUIRE(map(mms[0], 64 * P, RW, ANON | MAP_FIXED, base) == static_cast<long>(base));
+  REQUIRE(map(mms[0], 64 * P, RW, ANON | MAP_FIXED, base) == base);
   // What each mm must read at each page it wrote.
   std::vector<std::map<unsigned long, uint8_t>> data(1);
   for (int step = 0; step < 3000; step++) {
@@ -282,7 +279,7 @@ TEST_CASE("random faults, forks, mprotect, munmap, madvise: every page comes bac
       const unsigned long len = P * (1 + rng() % 3);
       REQUIRE(sys_munmap(mm, addr, len) == 0);
       for (unsigned long p = addr; p < addr + len; p += P) data[i].erase(p);
-      if (rng() % 2) REQUIRE(map(mm, len, RW, ANON | MAP_FIXED, addr) == static_cast<long>(addr));
+      if (rng() % 2) REQUIRE(map(mm, len, RW, ANON | MAP_FIXED, addr) == addr);
     }
     if (step % 100 == 0)
       for (mm_struct* m : mms) {

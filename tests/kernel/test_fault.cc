@@ -20,13 +20,6 @@ constexpr unsigned long P = PAGE_SIZE;
 constexpr unsigned long RW = PROT_READ | PROT_WRITE;
 constexpr unsigned long ANON = MAP_PRIVATE | MAP_ANONYMOUS;
 
-uint64_t no_alloc(void*) { return 0; }
-void no_free(void*, uint64_t) {}
-pte_t* table_at(void*, uint64_t pa) { return static_cast<pte_t*>(__va(pa)); }
-constexpr PtAlloc kReadTables{nullptr, no_alloc, no_free, table_at};
-
-PtWalk translate(mm_struct* mm, unsigned long addr) { return PageTableEditor(mm->pgd, kReadTables).walk(addr); }
-
 mm_struct* new_mm() {
   mm_struct* mm = mm_alloc();
   if (mm && mm_alloc_pgd(mm)) {
@@ -73,10 +66,10 @@ KTEST(fault, demand_zero_then_write) {
   uint8_t v = 0xee;
   EXPECT_EQ(peek(mm, a + 100, &v), 0);
   EXPECT_EQ(v, 0);
-  EXPECT_EQ(translate(mm, a).pa, zero_page_pa());  // read: the shared zero page
-  EXPECT_EQ(translate(mm, a).pte & _PAGE_WRITE, 0u);
+  EXPECT_EQ(mm_translate(mm, a).pa, zero_page_pa());  // read: the shared zero page
+  EXPECT_EQ(mm_translate(mm, a).pte & _PAGE_WRITE, 0u);
   EXPECT_EQ(poke(mm, a + 100, 42), 0);
-  EXPECT_NE(translate(mm, a).pa, zero_page_pa());  // write: a page of its own
+  EXPECT_NE(mm_translate(mm, a).pa, zero_page_pa());  // write: a page of its own
   EXPECT_EQ(peek(mm, a + 100, &v), 0);
   EXPECT_EQ(v, 42);
   EXPECT_EQ(peek(mm, a + 101, &v), 0);
@@ -94,17 +87,17 @@ KTEST(fault, cow_after_dup_mmap_from_both_sides) {
   mm_struct* child = new_mm();
   ASSERT_TRUE(child);
   ASSERT_EQ(dup_mmap(child, parent), 0);
-  EXPECT_EQ(translate(child, a).pa, translate(parent, a).pa);
-  EXPECT_EQ(page_ref_count(pfn_to_page(translate(parent, a).pa >> PAGE_SHIFT)), 2);
+  EXPECT_EQ(mm_translate(child, a).pa, mm_translate(parent, a).pa);
+  EXPECT_EQ(page_ref_count(pfn_to_page(mm_translate(parent, a).pa >> PAGE_SHIFT)), 2);
   uint8_t v = 0;
   // The child writes first: it gets a copy; the parent keeps its data.
   EXPECT_EQ(poke(child, a, 0xbb), 0);
-  EXPECT_NE(translate(child, a).pa, translate(parent, a).pa);
+  EXPECT_NE(mm_translate(child, a).pa, mm_translate(parent, a).pa);
   EXPECT_EQ(peek(parent, a, &v), 0);
   EXPECT_EQ(v, 0xaa);
-  const uint64_t parent_pa = translate(parent, a).pa;
+  const uint64_t parent_pa = mm_translate(parent, a).pa;
   EXPECT_EQ(poke(parent, a, 0xcc), 0);  // sole owner now: reused in place
-  EXPECT_EQ(translate(parent, a).pa, parent_pa);
+  EXPECT_EQ(mm_translate(parent, a).pa, parent_pa);
   // The parent writes first on the other page.
   EXPECT_EQ(poke(parent, a + P, 0x22), 0);
   EXPECT_EQ(peek(child, a + P, &v), 0);
@@ -167,7 +160,7 @@ KTEST(fault, hugetlb_megapage) {
   ASSERT_LT(a, TASK_SIZE);
   EXPECT_EQ(a % HPAGE_SIZE, 0u);
   EXPECT_EQ(poke(mm, a + HPAGE_SIZE - 1, 3), 0);
-  const PtWalk w = translate(mm, a);
+  const PtWalk w = mm_translate(mm, a);
   EXPECT_TRUE(w.present);
   EXPECT_EQ(w.level, 1u);
   uint8_t v = 1;

@@ -11,6 +11,7 @@
  */
 #pragma once
 
+#include <asm/pgtable_ops.h>
 #include <mm/mmap.h>
 
 // Fault flags (Linux's values).
@@ -39,5 +40,7 @@ vm_fault_t handle_mm_fault(vm_area_struct* vma, unsigned long address, unsigned 
 // empty mm; private pages become copy-on-write in both. 0 or -ENOMEM (the
 // caller then mmput()s the partial copy).
 int dup_mmap(mm_struct* mm, mm_struct* oldmm);
+// What mm's page table maps at addr (the MMU's view; tests and debugging).
+PtWalk mm_translate(mm_struct* mm, unsigned long addr);
 // Physical address of the shared zero page.
 uint64_t zero_page_pa();

@@ -50,23 +50,14 @@ class UserAccess {
 inline bool access_ok(uintptr_t p, size_t n) { return p <= USER_TOP && n <= USER_TOP - p; }
 
 // One byte from user memory; -EFAULT if the access cannot be satisfied.
+// It loads the aligned doubleword around the byte (never crossing a page,
+// so it faults exactly when the byte would).
 inline int get_user_u8(uint8_t* dst, uintptr_t src) {
   if (!access_ok(src, 1)) return -EFAULT;
   UserAccess ua;
-  int err = 0;
-  uint64_t val;
-  asm volatile(
-      "1: lbu %[val], 0(%[src])\n"
-      "2:\n"
-      ".pushsection .fixup, \"ax\"\n"
-      "3: li %[err], %[efault]\n"
-      "   li %[val], 0\n"
-      "   j 2b\n"
-      ".popsection\n" ASM_EXTABLE(1b, 3b)
-      : [err] "+r"(err), [val] "=&r"(val)
-      : [src] "r"(src), [efault] "i"(-EFAULT)
-      : "memory");
-  *dst = static_cast<uint8_t>(val);
+  uint64_t word;
+  const int err = get_kernel_nofault(&word, reinterpret_cast<const void*>(src & ~uintptr_t{7}));
+  *dst = static_cast<uint8_t>(word >> (8 * (src & 7)));
   return err;
 }
 
