@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
   /* A mapping that runs past the end of the file: the page holding the
      end reads zeros after it; whole pages past it raise SIGBUS. */
   const size_t size = (size_t)st.st_size;
-  const size_t last = size & ~(PG - 1);
+  const size_t last = (size - 1) & ~(PG - 1); /* the page holding the last byte */
   unsigned char* t = mmap(NULL, 3 * PG, PROT_READ, MAP_PRIVATE, fd, last);
   check_true("mmap over the end of the file", t != MAP_FAILED);
   if (t != MAP_FAILED) {
