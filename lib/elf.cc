@@ -95,7 +95,9 @@ Result<ElfHeader> elf_check_header(const void* head, size_t head_len, uint64_t f
   if (eh.e_phnum == 0) return enoexec("no program headers");
   if (eh.e_phnum > kElfMaxPhdrs) return enoexec("too many program headers (more than a page)");
   ElfHeader h{eh.e_type, eh.e_flags, eh.e_entry, eh.e_phoff, eh.e_phnum, eh.e_phentsize};
-  if (!fits(h.phoff, h.phdrs_size(), file_size)) return Error{-EIO, "program headers are past the end of the file"};
+  // Linux's load_elf_phdrs fails the short read with -EIO internally, but
+  // load_elf_binary turns every failure of it into -ENOEXEC.
+  if (!fits(h.phoff, h.phdrs_size(), file_size)) return enoexec("program headers are past the end of the file");
   return h;
 }
 

@@ -16,9 +16,10 @@
  * order, overlapping or sharing a page, an entry point outside every
  * executable segment, PT_PHDR/PT_TLS outside the loaded image. Each refusal
  * is an Error carrying the errno Linux's execve returns for that case
- * (-ENOEXEC for a malformed file, -EINVAL where Linux's load_elf_binary or
- * mmap says EINVAL, -EIO for program headers past the end of the file as
- * Linux's elf_read does) and a message naming the problem.
+ * (-ENOEXEC for a malformed file, program headers past its end included;
+ * -EINVAL where Linux's load_elf_binary or its mmap says EINVAL; -EPERM
+ * for an ET_EXEC segment in page 0, below mmap_min_addr) and a message
+ * naming the problem.
  *
  * Deliberate restrictions beyond Linux (a static-only loader with one VMA
  * per segment wants them): at most kElfMaxLoads PT_LOAD segments, in
