@@ -21,10 +21,13 @@
  * for an ET_EXEC segment in page 0, below mmap_min_addr) and a message
  * naming the problem.
  *
- * Deliberate restrictions beyond Linux (a static-only loader with one VMA
- * per segment wants them): at most kElfMaxLoads PT_LOAD segments, in
+ * Deliberate restrictions beyond Linux, all -ENOEXEC (a static-only loader
+ * with one VMA per segment wants them; Linux would load such a file and let
+ * it crash or SIGBUS later): at most kElfMaxLoads PT_LOAD segments, in
  * ascending p_vaddr order (the ELF specification requires it), never two in
- * one page, and a non-empty PT_LOAD set.
+ * one page, a non-empty PT_LOAD set, segment bytes inside the file, the
+ * entry point in an executable segment, PT_PHDR and the PT_TLS image inside
+ * a segment, and the e_ident/e_version/e_ehsize fields Linux ignores.
  *
  * The parser reads the header and the program-header table through memcpy,
  * so neither needs any alignment: an executable straight out of a cpio
