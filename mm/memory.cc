@@ -28,7 +28,7 @@
 #include <mm/page_alloc.h>
 
 #ifndef HOST_TEST
-#include <asm/mmu.h>
+#include <asm/mmu_context.h>
 #include <asm/tlbflush.h>
 #endif
 
@@ -36,7 +36,10 @@ namespace {
 
 page* zero_page;
 
-// Table pages for user page tables: zeroed pages from the page allocator.
+#ifdef HOST_TEST
+// Table pages for user page tables on the host: zeroed pages from the page
+// allocator over the simulated RAM (the kernel's come from
+// user_page_table(), with the kernel half shared).
 uint64_t pt_page_alloc(void*) {
   page* p = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN, 0);
   if (!p) return 0;
@@ -48,18 +51,18 @@ pte_t* pt_table(void*, uint64_t pa) { return static_cast<pte_t*>(mm_phys_to_virt
 constexpr PtAlloc kUserTableAlloc{nullptr, pt_page_alloc, pt_page_free, pt_table};
 
 PageTableEditor page_table(mm_struct* mm) { return PageTableEditor(mm->pgd, kUserTableAlloc); }
-
-// The mm's translations of [start, end) may be cached in TLBs: drop them.
-// One CPU runs an address space until there are threads, so the local
-// flush is enough; the host has no TLB.
+uint64_t pgd_alloc() { return pt_page_alloc(nullptr); }
+void pgd_free(uint64_t pgd) { pt_page_free(nullptr, pgd); }
+void flush_tlb_range(mm_struct*, unsigned long, unsigned long) {}  // no TLB on the host
+#else
+PageTableEditor page_table(mm_struct* mm) { return user_page_table(mm->pgd); }
+uint64_t pgd_alloc() { return user_pgd_alloc(); }
+void pgd_free(uint64_t pgd) { user_pgd_free(pgd); }
+// Every CPU that may cache mm's translations of [start, end) drops them.
 void flush_tlb_range(mm_struct* mm, unsigned long start, unsigned long end) {
-  (void)mm;
-  (void)start;
-  (void)end;
-#ifndef HOST_TEST
-  local_flush_tlb_all();
-#endif
+  ::flush_tlb_range(mm->context, start, end - start);
 }
+#endif
 
 uint64_t pte_pa(pte_t pte) { return pte_pfn(pte) << PAGE_SHIFT; }
 page* pte_page(pte_t pte) { return pfn_to_page(pte_pfn(pte)); }
@@ -205,15 +208,8 @@ PtWalk mm_translate(mm_struct* mm, unsigned long addr) {
 uint64_t zero_page_pa() { return page_to_pfn(zero_page) << PAGE_SHIFT; }
 
 int mm_alloc_pgd(mm_struct* mm) {
-  const uint64_t pgd = pt_page_alloc(nullptr);
+  const uint64_t pgd = pgd_alloc();
   if (!pgd) return -ENOMEM;
-#ifndef HOST_TEST
-  // The kernel half (entries 256..511) is shared with the kernel's table,
-  // so the kernel keeps running while this table is active.
-  const pte_t* kernel = pt_table(nullptr, kernel_page_table().root());
-  pte_t* user = pt_table(nullptr, pgd);
-  for (unsigned i = PTRS_PER_PT / 2; i < PTRS_PER_PT; i++) user[i] = kernel[i];
-#endif
   mm->pgd = pgd;
   mm->pt_ops = &mm_page_table_ops;
   return 0;
@@ -221,9 +217,7 @@ int mm_alloc_pgd(mm_struct* mm) {
 
 void mm_free_pgd(mm_struct* mm) {
   if (!mm->pgd) return;
-  // exit_mmap zapped every user mapping, which freed the user half's
-  // tables; the kernel half belongs to the kernel.
-  pt_page_free(nullptr, mm->pgd);
+  pgd_free(mm->pgd);  // exit_mmap already emptied the user half
   mm->pgd = 0;
 }
 

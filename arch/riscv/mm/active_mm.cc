@@ -1,9 +1,9 @@
 // Per-CPU active user address space (see asm/active_mm.h).
 #include <asm/active_mm.h>
 
-#include <asm/csr.h>
 #include <asm/irqflags.h>
 #include <asm/mmu.h>
+#include <asm/mmu_context.h>
 #include <kernel/percpu.h>
 #include <mm/mm_types.h>
 
@@ -18,9 +18,7 @@ mm_struct* current_mm() { return active_mm[this_cpu()->id]; }
 void kthread_use_mm(mm_struct* mm) {
   IrqSave irq;  // the CPU's mm and its satp change together
   active_mm[this_cpu()->id] = mm;
-  // No ASIDs yet: every switch flushes the whole TLB.
-  csr_write<Csr::Satp>(SATP_MODE_SV39 | (mm->pgd >> PAGE_SHIFT));
-  local_flush_tlb_all();
+  set_mm(mm->context, mm->pgd);
 }
 
 void kthread_unuse_mm(mm_struct* mm) {

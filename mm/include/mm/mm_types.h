@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <asm/mmu.h>
 #include <asm/pgtable.h>
 #include <lib/rbtree.h>
 #include <mm/env.h>
@@ -107,7 +108,7 @@ struct mm_struct {
   int map_count = 0;
 
   uint64_t pgd = 0;          // physical address of the root page table, 0 until one exists
-  unsigned long asid = 0;    // address-space identifier for satp
+  mm_context_t context;      // ASID and the CPUs that may cache its translations
   const mm_pt_ops* pt_ops = nullptr;
   MmLock page_table_lock;    // serializes edits of the tables under pgd (mm/memory.cc)
   void* pt_ctx = nullptr;    // for pt_ops
