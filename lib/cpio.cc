@@ -81,14 +81,14 @@ Result<bool> CpioReader::next(CpioEntry* out) {
       between_archives_ = false;
     }
     bool trailer = false;
-    const Result<bool> r = read_entry(out, &trailer);
+    const Result<void> r = read_entry(out, &trailer);
     if (!r) return fail(r.error());
     if (!trailer) return true;
     between_archives_ = true;
   }
 }
 
-Result<bool> CpioReader::read_entry(CpioEntry* out, bool* trailer) {
+Result<void> CpioReader::read_entry(CpioEntry* out, bool* trailer) {
   entry_off_ = pos_;
   const size_t left = size_ - pos_;
   if (left < kCpioHeaderSize) return corrupt("truncated archive: entry header cut short (no TRAILER!!!)");
@@ -137,7 +137,7 @@ Result<bool> CpioReader::read_entry(CpioEntry* out, bool* trailer) {
     if (filesize != 0) return corrupt("TRAILER!!! has data");
     pos_ = p;
     *trailer = true;
-    return true;
+    return ok_result();
   }
 
   CpioEntry e;
@@ -185,7 +185,7 @@ Result<bool> CpioReader::read_entry(CpioEntry* out, bool* trailer) {
   e.offset = entry_off_;
   *out = e;
   pos_ = p;
-  return true;
+  return ok_result();
 }
 
 // Writes the normalised form of raw[0, len) into name_buf_ (it is never

@@ -83,7 +83,8 @@ class CpioReader {
   uint64_t offset() const { return entry_off_; }
 
  private:
-  Result<bool> read_entry(CpioEntry* out, bool* trailer);
+  // One entry at pos_; *trailer when it was a TRAILER!!! (out untouched).
+  Result<void> read_entry(CpioEntry* out, bool* trailer);
   Result<void> normalise(const char* raw, size_t len, CpioEntry* out);
   Error fail(Error e);
 
