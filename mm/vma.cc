@@ -64,10 +64,11 @@ void vmacache_invalidate(mm_struct* mm) {
 }
 
 vm_area_struct* find_vma(mm_struct* mm, unsigned long addr) {
-  for (auto& slot : mm->vmacache) {
-    vm_area_struct* vma = slot.load(std::memory_order_relaxed);
-    if (vma && vma->vm_start <= addr && addr < vma->vm_end) return vma;
-  }
+  // One slot per address: the page it lies in picks it, so a miss costs a
+  // single probe and consecutive pages of a VMA still fill different slots.
+  std::atomic<vm_area_struct*>& slot = mm->vmacache[(addr >> PAGE_SHIFT) % VMACACHE_SIZE];
+  if (vm_area_struct* vma = slot.load(std::memory_order_relaxed); vma && vma->vm_start <= addr && addr < vma->vm_end)
+    return vma;
   vm_area_struct* found = nullptr;
   rb_node* n = mm->mm_rb.rb_node;
   while (n) {
@@ -80,9 +81,7 @@ vm_area_struct* find_vma(mm_struct* mm, unsigned long addr) {
       n = n->rb_right;
     }
   }
-  // Consecutive pages of one VMA land in different slots, so a loop over
-  // a few VMAs keeps them all cached.
-  if (found) mm->vmacache[(addr >> PAGE_SHIFT) % VMACACHE_SIZE].store(found, std::memory_order_relaxed);
+  if (found) slot.store(found, std::memory_order_relaxed);
   return found;
 }
 

@@ -83,7 +83,8 @@ struct vm_area_struct {
 };
 
 // A small per-mm cache of recent find_vma() answers, checked before the
-// tree (Linux 5.x keeps it per thread; there are no threads yet). Readers
+// tree (Linux 5.x keeps it per thread; there are no threads yet). The page
+// of the address picks one slot, so a miss costs one probe. Readers
 // fill it under the read lock, so entries are atomics; a writer clears it
 // whenever it frees or unlinks a VMA, so an entry is always a live VMA.
 constexpr unsigned VMACACHE_SIZE = 4;
