@@ -12,6 +12,7 @@
 #include <kernel/time.h>
 
 #include <asm/csr.h>
+#include <asm/irqflags.h>
 #include <asm/sbi.h>
 #include <asm/traps.h>
 #include <kernel/devicetree.h>
@@ -87,6 +88,13 @@ void handle_timer_interrupt() {
   rcu_sched_clock_irq();
   // Idle per-CPU objects and free slabs go back every few seconds.
   slab_reap_tick(now / (tb_hz >= 1000 ? tb_hz / 1000 : 1));
+}
+
+uint64_t tick_period_cycles() { return period; }
+
+uint64_t tick_next_deadline() {
+  IrqSave irq;
+  return next_deadline[this_cpu()->id];
 }
 
 uint64_t ktime_get_ns() {

@@ -20,6 +20,10 @@ void handle_timer_interrupt();
 extern volatile uint64_t jiffies;  // ticks of the boot CPU since time_init()
 
 uint64_t timebase_hz();
+// The tick period and the calling CPU's next armed deadline, in timebase
+// cycles (tests check the tick's arithmetic instead of timing it).
+uint64_t tick_period_cycles();
+uint64_t tick_next_deadline();
 uint64_t ktime_get_ns();
 void udelay(uint64_t us);
 void mdelay(uint64_t ms);
