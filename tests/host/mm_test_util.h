@@ -9,6 +9,8 @@
 #include <map>
 #include <vector>
 
+#include <asm/pgtable_ops.h>
+#include <mm/memory.h>
 #include <mm/mmap.h>
 
 #include "../../mm/slab_internal.h"  // slab_caches, for SlabTestEnv::settle
@@ -147,3 +149,31 @@ inline void check_mm(mm_struct* mm) {
     }
   }
 }
+
+// The tables as the MMU reads them (nothing is allocated or freed).
+inline pte_t* table_at(void*, uint64_t pa) { return static_cast<pte_t*>(mm_phys_to_virt(pa)); }
+constexpr PtAlloc kReadOnlyTables{nullptr, [](void*) -> uint64_t { return 0; }, [](void*, uint64_t) {}, table_at};
+
+// Every leaf of mm's tables lies in a VMA with that VMA's permissions
+// (plus W for pages a write fault made writable), and holds a reference.
+inline void check_tables(mm_struct* mm) {
+  struct Ctx {
+    mm_struct* mm;
+  } ctx{mm};
+  PageTableEditor(mm->pgd, kReadOnlyTables)
+      .for_each_leaf(
+          0, TASK_SIZE,
+          [](void* c, uintptr_t va, pte_t* e, unsigned level) {
+            mm_struct* m = static_cast<Ctx*>(c)->mm;
+            vm_area_struct* v = find_vma(m, va);
+            REQUIRE(v);
+            REQUIRE(v->vm_start <= va);
+            REQUIRE(level == ((v->vm_flags & VM_HUGETLB) ? 1u : 0u));
+            const pte_t expect = make_leaf(pte_pfn(*e) << PAGE_SHIFT, v->vm_page_prot);
+            REQUIRE((*e & ~(_PAGE_WRITE | _PAGE_DIRTY)) == (expect & ~(_PAGE_WRITE | _PAGE_DIRTY)));
+            if (*e & _PAGE_WRITE) REQUIRE((v->vm_flags & VM_WRITE) != 0);
+            if (pte_pfn(*e) != zero_page_pa() >> PAGE_SHIFT) REQUIRE(page_ref_count(pfn_to_page(pte_pfn(*e))) >= 1);
+          },
+          &ctx);
+}
+
