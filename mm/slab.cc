@@ -130,7 +130,8 @@ void cache_init_objs(kmem_cache* c, page* slab) {
     slab->freelist = static_cast<char*>(index_to_obj(c, slab, c->num - 1)) + c->obj_offset;
   if (c->flags & SLAB_DEBUG_FLAGS) cache_init_objs_debug(c, slab);
   for (unsigned i = 0; i < c->num; i++) {
-    if (c->ctor && !(c->flags & SLAB_POISON)) c->ctor(static_cast<char*>(index_to_obj(c, slab, i)) + c->obj_offset);
+    if (c->ctor && !(c->flags & SLAB_POISON))
+      c->ctor(static_cast<char*>(index_to_obj(c, slab, i)) + c->obj_offset);
     freelist_of(slab)[i] = static_cast<freelist_idx_t>(i);
   }
 }
@@ -257,8 +258,8 @@ void cache_grow_end(kmem_cache* c, page* slab) {
 
 array_cache* alloc_arraycache(unsigned entries, unsigned batchcount) {
   const size_t bytes = sizeof(array_cache) + entries * sizeof(void*);
-  auto* ac = static_cast<array_cache*>(slab_alloc(kmalloc_caches[KMALLOC_NORMAL][kmalloc_index(bytes)],
-                                                  GFP_NOWAIT | __GFP_NOWARN, nullptr));
+  auto* ac = static_cast<array_cache*>(
+      slab_alloc(kmalloc_caches[KMALLOC_NORMAL][kmalloc_index(bytes)], GFP_NOWAIT | __GFP_NOWARN, nullptr));
   if (!ac) return nullptr;
   ac->avail = 0;
   ac->limit = entries;
@@ -448,7 +449,6 @@ unsigned long drain_freelist(kmem_cache* c, unsigned long max) {
   return freed;
 }
 
-
 // ---- allocation and freeing ---------------------------------------------------
 
 void* slab_alloc(kmem_cache* c, gfp_t gfp, void* caller) {
@@ -567,5 +567,3 @@ void slab_setup_shared(kmem_cache* c) {
   }
   if (shared) kfree(shared);
 }
-
-

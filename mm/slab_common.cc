@@ -73,8 +73,8 @@ kmem_cache* create_boot_cache(kmem_cache* s, const char* name, unsigned size, sl
   unsigned align = ARCH_KMALLOC_MINALIGN;
   // Power-of-two kmalloc sizes are naturally aligned whatever the debug flags.
   if (!(size & (size - 1)) && align < size) align = size;
-  const int err = init_cache(s, name, size, calculate_alignment(flags, align, size), flags, useroffset, usersize,
-                             nullptr);
+  const int err = init_cache(s, name, size, calculate_alignment(flags, align, size), flags, useroffset,
+                             usersize, nullptr);
   if (err) mm_panic("Creation of kmalloc slab %s size=%u failed. Reason %d\n", name, size, err);
   list_link(s);
   return s;
@@ -191,7 +191,8 @@ kmem_cache* kmem_cache_create_usercopy(const char* name, unsigned int size, unsi
   }
   if (err) {
     if (flags & SLAB_PANIC)
-      mm_panic("kmem_cache_create_usercopy: Failed to create slab '%s'. Error %d\n", name ? name : "(null)", err);
+      mm_panic("kmem_cache_create_usercopy: Failed to create slab '%s'. Error %d\n", name ? name : "(null)",
+               err);
     mm_warn("kmem_cache_create_usercopy(%s) failed with error %d\n", name ? name : "(null)", err);
     return nullptr;
   }
@@ -214,7 +215,8 @@ void kmem_cache_destroy(kmem_cache* s) {
   // cross-calls, so no lock is held here.
   const unsigned long in_use = __kmem_cache_shutdown(s);
   if (in_use) {
-    slab_report(&SlabErrors::leaks, "kmem_cache_destroy %s: Slab cache still has objects (%lu in use) when called from %p\n",
+    slab_report(&SlabErrors::leaks,
+                "kmem_cache_destroy %s: Slab cache still has objects (%lu in use) when called from %p\n",
                 s->name, in_use, __builtin_return_address(0));
     return;  // like Linux: the cache stays (and is listed) so the objects stay valid
   }
@@ -240,8 +242,8 @@ void kmem_cache_init() {
   // More than 32 MiB of RAM: slabs may be order 1 (Linux SLAB_MAX_ORDER_HI).
   slab_max_order = totalram_pages() > ((32u << 20) >> MM_PAGE_SHIFT) ? SLAB_MAX_ORDER_HI : 0;
 
-  kmem_cache_cachep =
-      create_boot_cache(new (&kmem_cache_boot) kmem_cache{}, "kmem_cache", sizeof(kmem_cache), SLAB_HWCACHE_ALIGN, 0, 0);
+  kmem_cache_cachep = create_boot_cache(new (&kmem_cache_boot) kmem_cache{}, "kmem_cache", sizeof(kmem_cache),
+                                        SLAB_HWCACHE_ALIGN, 0, 0);
   slab_state = SlabState::Partial;
   for (unsigned type = 0; type < NR_KMALLOC_TYPES; type++) {
     slab_flags_t flags = SLAB_HWCACHE_ALIGN;
@@ -252,7 +254,8 @@ void kmem_cache_init() {
       if (!size) continue;
       void* mem = slab_alloc(kmem_cache_cachep, GFP_NOWAIT, nullptr);
       if (!mem) mm_panic("kmem_cache_init: out of memory for the kmalloc caches\n");
-      kmalloc_caches[type][idx] = create_boot_cache(new (mem) kmem_cache{}, kmalloc_name(type, idx), size, flags, 0, size);
+      kmalloc_caches[type][idx] =
+          create_boot_cache(new (mem) kmem_cache{}, kmalloc_name(type, idx), size, flags, 0, size);
     }
   }
   slab_state = SlabState::Up;
@@ -266,7 +269,8 @@ void* kmalloc_large(size_t size, gfp_t gfp) {
   unsigned order = 0;
   while ((MM_PAGE_SIZE << order) < size) order++;
   if (order >= MAX_ORDER) {
-    if (!(gfp & __GFP_NOWARN)) mm_warn("kmalloc_large: %zu bytes is more than the page allocator gives\n", size);
+    if (!(gfp & __GFP_NOWARN))
+      mm_warn("kmalloc_large: %zu bytes is more than the page allocator gives\n", size);
     return nullptr;
   }
   page* p = alloc_pages(gfp | __GFP_COMP, order);
@@ -303,8 +307,8 @@ void kfree(const void* p) {
     // here (debug caches check it and more in slab_free).
     if (!(c->flags & SLAB_DEBUG_FLAGS)) {
       if (__builtin_expect(!is_object_start(c, pg, objp), 0)) {
-        slab_report(&SlabErrors::bad_free, "kfree: %p is inside an object of '%s' (from %p); ignored\n", p, c->name,
-                    __builtin_return_address(0));
+        slab_report(&SlabErrors::bad_free, "kfree: %p is inside an object of '%s' (from %p); ignored\n", p,
+                    c->name, __builtin_return_address(0));
         return;
       }
       if (slab_free_fast(c, objp)) return;
@@ -393,7 +397,8 @@ size_t slabinfo_format(char* buf, size_t size) {
       shared_avail = s->node.shared ? s->node.shared->avail : 0;
     }
     const unsigned long num_objs = total_slabs * s->num;
-    len += scnprintf(buf + len, size - len, "%-17s %6lu %6lu %6u %4u %4u : tunables %4u %4u %4u : slabdata %6lu %6lu %6lu\n",
+    len += scnprintf(buf + len, size - len,
+                     "%-17s %6lu %6lu %6u %4u %4u : tunables %4u %4u %4u : slabdata %6lu %6lu %6lu\n",
                      s->name, num_objs - free_objects, num_objs, s->size, s->num, 1u << s->gfporder, s->limit,
                      s->batchcount, s->shared, total_slabs - free_slabs, total_slabs, shared_avail);
   }

@@ -104,12 +104,13 @@ void* cache_alloc_debugcheck_after(kmem_cache* c, void* buf, void* caller) {
   if (c->flags & SLAB_RED_ZONE) {
     const uint64_t r1 = *dbg_redzone1(c, buf), r2 = *dbg_redzone2(c, buf);
     if (r1 != RED_INACTIVE || r2 != RED_INACTIVE)
-      slab_report(&SlabErrors::redzone,
-                  "Slab corruption in cache '%s': object %p red zones 0x%016llx 0x%016llx on allocation (want "
-                  "0x%016llx); last freed by %p\n",
-                  c->name, static_cast<void*>(static_cast<char*>(buf) + c->obj_offset),
-                  static_cast<unsigned long long>(r1), static_cast<unsigned long long>(r2),
-                  static_cast<unsigned long long>(RED_INACTIVE), last_user(c, buf));
+      slab_report(
+          &SlabErrors::redzone,
+          "Slab corruption in cache '%s': object %p red zones 0x%016llx 0x%016llx on allocation (want "
+          "0x%016llx); last freed by %p\n",
+          c->name, static_cast<void*>(static_cast<char*>(buf) + c->obj_offset),
+          static_cast<unsigned long long>(r1), static_cast<unsigned long long>(r2),
+          static_cast<unsigned long long>(RED_INACTIVE), last_user(c, buf));
     *dbg_redzone1(c, buf) = *dbg_redzone2(c, buf) = RED_ACTIVE;
   }
   if (c->flags & SLAB_STORE_USER) *dbg_userword(c, buf) = caller;
@@ -121,41 +122,45 @@ void* cache_alloc_debugcheck_after(kmem_cache* c, void* buf, void* caller) {
 void* cache_free_debugcheck(kmem_cache* c, const void* objp, void* caller) {
   page* slab = virt_to_slab(objp);
   if (!slab) {
-    slab_report(&SlabErrors::bad_free, "kmem_cache_free(%s): %p is not a slab object (from %p); ignored\n", c->name,
-                objp, caller);
+    slab_report(&SlabErrors::bad_free, "kmem_cache_free(%s): %p is not a slab object (from %p); ignored\n",
+                c->name, objp, caller);
     return nullptr;
   }
   if (slab->slab_cache != c) {
     slab_report(&SlabErrors::bad_free,
-                "kmem_cache_free(%s): wrong slab cache: %p belongs to '%s' (from %p); ignored\n", c->name, objp,
-                slab->slab_cache->name, caller);
+                "kmem_cache_free(%s): wrong slab cache: %p belongs to '%s' (from %p); ignored\n", c->name,
+                objp, slab->slab_cache->name, caller);
     return nullptr;
   }
   void* buf = const_cast<char*>(static_cast<const char*>(objp)) - c->obj_offset;
   if (!is_object_start(c, slab, objp)) {
     slab_report(&SlabErrors::bad_free,
-                "kmem_cache_free(%s): %p is not the start of an object (from %p); ignored\n", c->name, objp, caller);
+                "kmem_cache_free(%s): %p is not the start of an object (from %p); ignored\n", c->name, objp,
+                caller);
     return nullptr;
   }
   if (c->flags & SLAB_RED_ZONE) {
     const uint64_t r1 = *dbg_redzone1(c, buf), r2 = *dbg_redzone2(c, buf);
     if (r1 == RED_INACTIVE && r2 == RED_INACTIVE) {
-      slab_report(&SlabErrors::double_free, "slab: double free detected in cache '%s', objp %p (from %p, last freed by %p); ignored\n",
+      slab_report(&SlabErrors::double_free,
+                  "slab: double free detected in cache '%s', objp %p (from %p, last freed by %p); ignored\n",
                   c->name, objp, caller, last_user(c, buf));
       return nullptr;
     }
     if (r1 != RED_ACTIVE || r2 != RED_ACTIVE) {
-      slab_report(&SlabErrors::redzone,
-                  "Redzone overwritten in cache '%s': object %p (size %u), red zone 1: 0x%016llx, red zone 2: "
-                  "0x%016llx (want 0x%016llx); allocated by %p, freed from %p\n",
-                  c->name, objp, c->object_size, static_cast<unsigned long long>(r1),
-                  static_cast<unsigned long long>(r2), static_cast<unsigned long long>(RED_ACTIVE), last_user(c, buf),
-                  caller);
+      slab_report(
+          &SlabErrors::redzone,
+          "Redzone overwritten in cache '%s': object %p (size %u), red zone 1: 0x%016llx, red zone 2: "
+          "0x%016llx (want 0x%016llx); allocated by %p, freed from %p\n",
+          c->name, objp, c->object_size, static_cast<unsigned long long>(r1),
+          static_cast<unsigned long long>(r2), static_cast<unsigned long long>(RED_ACTIVE), last_user(c, buf),
+          caller);
     }
     *dbg_redzone1(c, buf) = *dbg_redzone2(c, buf) = RED_INACTIVE;
   } else if (slab_obj_is_free(c, slab, buf)) {
-    slab_report(&SlabErrors::double_free, "slab: double free detected in cache '%s', objp %p (from %p); ignored\n",
-                c->name, objp, caller);
+    slab_report(&SlabErrors::double_free,
+                "slab: double free detected in cache '%s', objp %p (from %p); ignored\n", c->name, objp,
+                caller);
     return nullptr;
   }
   if (c->flags & SLAB_STORE_USER) *dbg_userword(c, buf) = caller;
@@ -174,10 +179,11 @@ void slab_destroy_debugcheck(kmem_cache* c, page* slab) {
     if (c->flags & SLAB_RED_ZONE) {
       const uint64_t r1 = *dbg_redzone1(c, buf), r2 = *dbg_redzone2(c, buf);
       if (r1 != RED_INACTIVE || r2 != RED_INACTIVE)
-        slab_report(&SlabErrors::redzone,
-                    "Slab corruption in cache '%s': free object %p red zones 0x%016llx 0x%016llx; last freed by %p\n",
-                    c->name, static_cast<void*>(static_cast<char*>(buf) + c->obj_offset),
-                    static_cast<unsigned long long>(r1), static_cast<unsigned long long>(r2), last_user(c, buf));
+        slab_report(
+            &SlabErrors::redzone,
+            "Slab corruption in cache '%s': free object %p red zones 0x%016llx 0x%016llx; last freed by %p\n",
+            c->name, static_cast<void*>(static_cast<char*>(buf) + c->obj_offset),
+            static_cast<unsigned long long>(r1), static_cast<unsigned long long>(r2), last_user(c, buf));
     }
   }
 }

@@ -8,7 +8,7 @@
 
 constexpr unsigned BYTES_PER_WORD = sizeof(void*);
 constexpr unsigned REDZONE_ALIGN = alignof(unsigned long long) > BYTES_PER_WORD ? alignof(unsigned long long)
-                                                                                 : BYTES_PER_WORD;
+                                                                                : BYTES_PER_WORD;
 constexpr unsigned ARCH_SLAB_MINALIGN = alignof(unsigned long long);
 constexpr unsigned ARCH_KMALLOC_MINALIGN = ARCH_SLAB_MINALIGN;
 // Max slab order when there is more than 32 MiB of RAM (Linux SLAB_MAX_ORDER_HI).
@@ -35,8 +35,8 @@ extern SlabState slab_state;
 extern unsigned slab_max_order;
 extern bool slab_force_debug;  // slab_debug= on the command line
 extern bool slab_nomerge;
-extern MmLock slab_mutex;      // the cache list and cache creation/destruction
-extern kmem_cache* slab_caches;  // newest first
+extern MmLock slab_mutex;              // the cache list and cache creation/destruction
+extern kmem_cache* slab_caches;        // newest first
 extern kmem_cache* kmem_cache_cachep;  // the cache of struct kmem_cache
 
 // kmalloc classes by (size - 1) / 8 for sizes up to 192 (Linux size_index[]).
@@ -133,4 +133,5 @@ void slab_debug_repoison(kmem_cache* cachep, void* buffer);
 // A slab about to be freed: every object's poison and red zones.
 void slab_destroy_debugcheck(kmem_cache* cachep, page* slab);
 // Reports, counted (SlabErrors) and printed with mm_warn.
-void slab_report(unsigned long SlabErrors::*counter, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+void slab_report(unsigned long SlabErrors::*counter, const char* fmt, ...)
+    __attribute__((format(printf, 2, 3)));

@@ -118,7 +118,8 @@ int __kmem_cache_create(kmem_cache* c, slab_flags_t flags) {
   // (Linux FORCED_DEBUG), poison unless the cache is RCU type-safe.
   if (slab_force_debug) {
     const unsigned extra = REDZONE_ALIGN + 2 * sizeof(unsigned long long);
-    if (size < 4096 || slab_fls(size - 1) == slab_fls(size - 1 + extra)) flags |= SLAB_RED_ZONE | SLAB_STORE_USER;
+    if (size < 4096 || slab_fls(size - 1) == slab_fls(size - 1 + extra))
+      flags |= SLAB_RED_ZONE | SLAB_STORE_USER;
     if (!(flags & SLAB_TYPESAFE_BY_RCU)) flags |= SLAB_POISON;
   }
   // Poisoning a freed object would break SLAB_TYPESAFE_BY_RCU readers.
@@ -164,6 +165,7 @@ int __kmem_cache_create(kmem_cache* c, slab_flags_t flags) {
   if (flags & SLAB_RECLAIM_ACCOUNT) c->allocflags |= __GFP_RECLAIMABLE;
   set_reciprocal(c, size);
   c->freelist_cache = nullptr;
-  if (flags & CFLGS_OFF_SLAB) c->freelist_cache = kmalloc_caches[KMALLOC_NORMAL][kmalloc_index(c->freelist_size)];
+  if (flags & CFLGS_OFF_SLAB)
+    c->freelist_cache = kmalloc_caches[KMALLOC_NORMAL][kmalloc_index(c->freelist_size)];
   return 0;
 }

@@ -281,8 +281,8 @@ TEST_SUITE("slab") {
                           {20000, 0, 0, nullptr}};
     std::vector<kmem_cache*> caches;
     for (const Spec& s : specs) {
-      kmem_cache* c = kmem_cache_create_usercopy(("rnd" + std::to_string(caches.size())).c_str(), s.size, s.align,
-                                                 s.flags, 0, 4, s.ctor);  // usercopy: never merged
+      kmem_cache* c = kmem_cache_create_usercopy(("rnd" + std::to_string(caches.size())).c_str(), s.size,
+                                                 s.align, s.flags, 0, 4, s.ctor);  // usercopy: never merged
       REQUIRE(c);
       caches.push_back(c);
     }

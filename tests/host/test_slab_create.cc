@@ -46,8 +46,8 @@ TEST_SUITE("slab_create") {
     CHECK(kmem_cache_create("odd_align", 64, 24, 0, nullptr) == nullptr);
     CHECK(kmem_cache_create("bad_flag", 64, 0, 0x1, nullptr) == nullptr);
     CHECK(kmem_cache_create("internal_flag", 64, 0, CFLGS_OFF_SLAB, nullptr) == nullptr);
-    kmem_cache* c = kmem_cache_create("slub_flags", 64, 0, SLAB_CONSISTENCY_CHECKS | SLAB_TRACE | SLAB_ACCOUNT,
-                                      ctor_a);
+    kmem_cache* c =
+        kmem_cache_create("slub_flags", 64, 0, SLAB_CONSISTENCY_CHECKS | SLAB_TRACE | SLAB_ACCOUNT, ctor_a);
     REQUIRE(c);
     CHECK((c->flags & (SLAB_CONSISTENCY_CHECKS | SLAB_TRACE)) == 0);
     CHECK((c->flags & SLAB_ACCOUNT) != 0);
@@ -75,7 +75,8 @@ TEST_SUITE("slab_create") {
     int status = 0;
     waitpid(pid, &status, 0);
     CHECK(WIFSIGNALED(status));
-    CHECK(out.find("kmem_cache_create_usercopy: Failed to create slab 'doomed'. Error -22") != std::string::npos);
+    CHECK(out.find("kmem_cache_create_usercopy: Failed to create slab 'doomed'. Error -22") !=
+          std::string::npos);
   }
 
   TEST_CASE("the name is copied") {
@@ -117,7 +118,7 @@ TEST_SUITE("slab_create") {
     CHECK(b == a);
     CHECK(a->refcount == 2);
     CHECK(a->object_size == 120);
-    CHECK(kmem_cache_create("merge_big", 128, 0, 0, nullptr) != a);  // would not fit
+    CHECK(kmem_cache_create("merge_big", 128, 0, 0, nullptr) != a);    // would not fit
     CHECK(kmem_cache_create("merge_small", 100, 0, 0, nullptr) != a);  // too much waste
     CHECK(kmem_cache_create("merge_ctor", 120, 0, 0, ctor_a) != a);
     CHECK(kmem_cache_create("merge_dbg", 120, 0, SLAB_POISON, nullptr) != a);
@@ -153,7 +154,8 @@ TEST_SUITE("slab_create") {
     const SlabErrors errs = slab_errors();
     kmem_cache_destroy(c);
     CHECK(slab_errors().leaks == errs.leaks + 1);
-    CHECK(std::string(slab_last_report()).find("kmem_cache_destroy leaky: Slab cache still has objects (3 in use)") !=
+    CHECK(std::string(slab_last_report())
+              .find("kmem_cache_destroy leaky: Slab cache still has objects (3 in use)") !=
           std::string::npos);
     CHECK(listed(c));  // the leaked objects stay valid
     std::memset(objs[0], 1, 300);
@@ -247,16 +249,17 @@ TEST_SUITE("slab_create") {
     std::getline(in, line);
     CHECK(line == "slabinfo - version: 2.1");
     std::getline(in, line);
-    CHECK(line.rfind("# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables "
-                     "<limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>",
-                     0) == 0);
+    CHECK(line.rfind(
+              "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables "
+              "<limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>",
+              0) == 0);
     bool found = false, kmalloc_seen = false;
     while (std::getline(in, line)) {
       char name[64], t[16], sd[16], colon1[4], colon2[4];
       unsigned long active, num, objsize, perslab, pages, limit, batch, shared, aslabs, nslabs, savail;
-      REQUIRE(std::sscanf(line.c_str(), "%63s %lu %lu %lu %lu %lu %3s %15s %lu %lu %lu %3s %15s %lu %lu %lu", name,
-                          &active, &num, &objsize, &perslab, &pages, colon1, t, &limit, &batch, &shared, colon2, sd,
-                          &aslabs, &nslabs, &savail) == 16);
+      REQUIRE(std::sscanf(line.c_str(), "%63s %lu %lu %lu %lu %lu %3s %15s %lu %lu %lu %3s %15s %lu %lu %lu",
+                          name, &active, &num, &objsize, &perslab, &pages, colon1, t, &limit, &batch, &shared,
+                          colon2, sd, &aslabs, &nslabs, &savail) == 16);
       CHECK(std::string(t) == "tunables");
       CHECK(std::string(sd) == "slabdata");
       CHECK(active <= num);

@@ -12,7 +12,9 @@
 
 namespace {
 
-bool contains(const char* hay, const std::string& needle) { return std::string(hay).find(needle) != std::string::npos; }
+bool contains(const char* hay, const std::string& needle) {
+  return std::string(hay).find(needle) != std::string::npos;
+}
 
 [[gnu::noinline]] void* alloc_here(kmem_cache* c) {
   void* p = kmem_cache_alloc(c, GFP_KERNEL);
@@ -25,7 +27,8 @@ bool contains(const char* hay, const std::string& needle) { return std::string(h
 }
 bool inside(void* addr, void (*fn)()) {
   const uintptr_t a = reinterpret_cast<uintptr_t>(addr), f = reinterpret_cast<uintptr_t>(fn);
-  if (!(a > f && a < f + 4096)) MESSAGE("caller " << addr << " not just after " << reinterpret_cast<void*>(fn));
+  if (!(a > f && a < f + 4096))
+    MESSAGE("caller " << addr << " not just after " << reinterpret_cast<void*>(fn));
   return a > f && a < f + 4096;
 }
 void* user_word(kmem_cache* c, void* objp) {
@@ -88,7 +91,9 @@ TEST_SUITE("slab_debug") {
     kmem_cache_free(c, p);
     CHECK(slab_errors().redzone == before.redzone + 1);
     CHECK(contains(slab_last_report(), "'zoned'"));
-    CHECK(contains(slab_last_report(), "red zone 2: 0xd84156c5635688" "58"));  // 'X' = 0x58 in the low byte
+    CHECK(contains(slab_last_report(),
+                   "red zone 2: 0xd84156c5635688"
+                   "58"));  // 'X' = 0x58 in the low byte
     CHECK(contains(slab_last_report(), alloc_site));
     // Underrun into red zone 1.
     p = static_cast<unsigned char*>(kmem_cache_alloc(c, GFP_KERNEL));

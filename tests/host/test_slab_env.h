@@ -49,7 +49,8 @@ struct SlabTestEnv {
   static uint64_t settle() {
     for (unsigned t = 0; t < NR_KMALLOC_TYPES; t++)
       for (int i = 1; i <= static_cast<int>(KMALLOC_SHIFT_HIGH); i++)
-        if (kmalloc_caches[t][i]) kmem_cache_free(kmalloc_caches[t][i], kmem_cache_alloc(kmalloc_caches[t][i], GFP_KERNEL));
+        if (kmalloc_caches[t][i])
+          kmem_cache_free(kmalloc_caches[t][i], kmem_cache_alloc(kmalloc_caches[t][i], GFP_KERNEL));
     for (kmem_cache* c = slab_caches; c; c = c->next) kmem_cache_shrink(c);
     return free_pages();
   }

@@ -65,7 +65,8 @@ Fit pick_order(unsigned per_object, bool reclaim, unsigned max_order, Usable usa
   return best;
 }
 
-Expect expect(unsigned size, unsigned align_req, slab_flags_t flags, bool ctor, unsigned line, unsigned max_order) {
+Expect expect(unsigned size, unsigned align_req, slab_flags_t flags, bool ctor, unsigned line,
+              unsigned max_order) {
   Expect e{};
   unsigned a = align_req > 8 ? align_req : 8;
   if (flags & SLAB_HWCACHE_ALIGN) {
@@ -108,7 +109,7 @@ void check_fit(const kmem_cache& c) {
   REQUIRE(c.num >= 1);
   REQUIRE(c.num <= SLAB_OBJ_MAX_NUM);
   REQUIRE(c.colour * c.colour_off + c.num * per <= bytes);  // the largest colour still fits
-  REQUIRE((c.num + 1) * per > bytes);                        // no room for one more
+  REQUIRE((c.num + 1) * per > bytes);                       // no room for one more
   REQUIRE(c.size % c.align == 0);
   REQUIRE(c.colour_off % c.align == 0);
   REQUIRE(c.obj_offset + c.object_size <= c.size);
@@ -127,8 +128,8 @@ void check_fit(const kmem_cache& c) {
 TEST_SUITE("slab_layout") {
   TEST_CASE("every size 8..8192 and flag combination follows the rules") {
     SlabTestEnv env;  // kmalloc caches exist: off-slab freelists come from them
-    const slab_flags_t bits[] = {SLAB_HWCACHE_ALIGN, SLAB_RED_ZONE, SLAB_POISON, SLAB_STORE_USER,
-                                 SLAB_RECLAIM_ACCOUNT, SLAB_TYPESAFE_BY_RCU};
+    const slab_flags_t bits[] = {SLAB_HWCACHE_ALIGN, SLAB_RED_ZONE,        SLAB_POISON,
+                                 SLAB_STORE_USER,    SLAB_RECLAIM_ACCOUNT, SLAB_TYPESAFE_BY_RCU};
     const unsigned combos = 1u << (sizeof(bits) / sizeof(bits[0]));
     unsigned long checked = 0, objfl = 0, off = 0, on = 0;
     for (unsigned size = 8; size <= 8192; size++) {
@@ -169,8 +170,8 @@ TEST_SUITE("slab_layout") {
         }
       }
     }
-    MESSAGE("layouts checked: " << checked << " (objfreelist " << objfl << ", off-slab " << off << ", on-slab "
-                                << on << ")");
+    MESSAGE("layouts checked: " << checked << " (objfreelist " << objfl << ", off-slab " << off
+                                << ", on-slab " << on << ")");
     CHECK(objfl > 0);
     CHECK(off > 0);
     CHECK(on > 0);
@@ -200,7 +201,8 @@ TEST_SUITE("slab_layout") {
   TEST_CASE("README table: objects, pages and waste per slab for every kmalloc class") {
     SlabTestEnv env;
     std::string table =
-        "| class | buffer | objects per slab | pages per slab | leftover bytes per slab | wasted incl. padding | "
+        "| class | buffer | objects per slab | pages per slab | leftover bytes per slab | wasted incl. "
+        "padding | "
         "freelist |\n"
         "|---|---:|---:|---:|---:|---:|---|\n";
     for (size_t size = 1; size <= KMALLOC_MAX_CACHE_SIZE; size++) {
@@ -214,9 +216,9 @@ TEST_SUITE("slab_layout") {
       const char* where = (c->flags & CFLGS_OBJFREELIST_SLAB) ? "in a free object"
                           : (c->flags & CFLGS_OFF_SLAB)       ? "off-slab"
                                                               : "on-slab";
-      table += "| " + std::string(c->name) + " | " + std::to_string(c->size) + " | " + std::to_string(c->num) +
-               " | " + std::to_string(1u << c->gfporder) + " | " + std::to_string(left) + " | " +
-               std::to_string(wasted) + " | " + where + " |\n";
+      table += "| " + std::string(c->name) + " | " + std::to_string(c->size) + " | " +
+               std::to_string(c->num) + " | " + std::to_string(1u << c->gfporder) + " | " +
+               std::to_string(left) + " | " + std::to_string(wasted) + " | " + where + " |\n";
       // The leftover stays within what the order rule promises.
       CHECK((left * 8 <= bytes || c->gfporder == slab_max_order));
     }

@@ -201,7 +201,8 @@ void tag_ctor(void* p) { static_cast<Tagged*>(p)->tag = kTag; }
 }  // namespace
 
 KTEST(slab, debug_checks_catch_bugs_on_real_pages) {
-  kmem_cache* c = kmem_cache_create("ktest_debug", 40, 0, SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER, nullptr);
+  kmem_cache* c =
+      kmem_cache_create("ktest_debug", 40, 0, SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER, nullptr);
   ASSERT_TRUE(c != nullptr);
   const SlabErrors before = slab_errors();
   auto* p = static_cast<unsigned char*>(kmem_cache_alloc(c, GFP_KERNEL));

@@ -24,12 +24,12 @@ constexpr slab_flags_t SLAB_CACHE_DMA32 = 0x00008000u;         // slab pages bel
 constexpr slab_flags_t SLAB_STORE_USER = 0x00010000u;          // DEBUG: remember the last caller
 constexpr slab_flags_t SLAB_RECLAIM_ACCOUNT = 0x00020000u;     // reclaimable objects (order 0 slabs)
 constexpr slab_flags_t SLAB_TEMPORARY = SLAB_RECLAIM_ACCOUNT;
-constexpr slab_flags_t SLAB_PANIC = 0x00040000u;               // panic if kmem_cache_create() fails
-constexpr slab_flags_t SLAB_TYPESAFE_BY_RCU = 0x00080000u;     // slab pages freed after a grace period
+constexpr slab_flags_t SLAB_PANIC = 0x00040000u;            // panic if kmem_cache_create() fails
+constexpr slab_flags_t SLAB_TYPESAFE_BY_RCU = 0x00080000u;  // slab pages freed after a grace period
 constexpr slab_flags_t SLAB_MEM_SPREAD = 0x00100000u;
-constexpr slab_flags_t SLAB_TRACE = 0x00200000u;               // SLUB only: permitted, masked off
+constexpr slab_flags_t SLAB_TRACE = 0x00200000u;  // SLUB only: permitted, masked off
 constexpr slab_flags_t SLAB_DEBUG_OBJECTS = 0x00400000u;
-constexpr slab_flags_t SLAB_NOLEAKTRACE = 0x00800000u;         // freelist kept on-slab
+constexpr slab_flags_t SLAB_NOLEAKTRACE = 0x00800000u;  // freelist kept on-slab
 constexpr slab_flags_t SLAB_FAILSLAB = 0x02000000u;
 constexpr slab_flags_t SLAB_ACCOUNT = 0x04000000u;
 constexpr slab_flags_t SLAB_NO_USER_FLAGS = 0x10000000u;
@@ -40,20 +40,20 @@ constexpr slab_flags_t CFLGS_OFF_SLAB = 0x80000000u;
 constexpr slab_flags_t SLAB_DEBUG_FLAGS = SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER;
 constexpr slab_flags_t SLAB_CORE_FLAGS = SLAB_HWCACHE_ALIGN | SLAB_CACHE_DMA | SLAB_CACHE_DMA32 | SLAB_PANIC |
                                          SLAB_TYPESAFE_BY_RCU | SLAB_DEBUG_OBJECTS;
-constexpr slab_flags_t SLAB_CACHE_FLAGS =
-    SLAB_MEM_SPREAD | SLAB_NOLEAKTRACE | SLAB_RECLAIM_ACCOUNT | SLAB_TEMPORARY | SLAB_ACCOUNT | SLAB_NO_USER_FLAGS;
+constexpr slab_flags_t SLAB_CACHE_FLAGS = SLAB_MEM_SPREAD | SLAB_NOLEAKTRACE | SLAB_RECLAIM_ACCOUNT |
+                                          SLAB_TEMPORARY | SLAB_ACCOUNT | SLAB_NO_USER_FLAGS;
 // What kmem_cache_create() accepts at all (-EINVAL otherwise) ...
-constexpr slab_flags_t SLAB_FLAGS_PERMITTED = SLAB_CORE_FLAGS | SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER |
-                                              SLAB_TRACE | SLAB_CONSISTENCY_CHECKS | SLAB_MEM_SPREAD |
-                                              SLAB_NOLEAKTRACE | SLAB_RECLAIM_ACCOUNT | SLAB_TEMPORARY |
-                                              SLAB_ACCOUNT | SLAB_NO_USER_FLAGS | SLAB_FAILSLAB;
+constexpr slab_flags_t SLAB_FLAGS_PERMITTED =
+    SLAB_CORE_FLAGS | SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER | SLAB_TRACE | SLAB_CONSISTENCY_CHECKS |
+    SLAB_MEM_SPREAD | SLAB_NOLEAKTRACE | SLAB_RECLAIM_ACCOUNT | SLAB_TEMPORARY | SLAB_ACCOUNT |
+    SLAB_NO_USER_FLAGS | SLAB_FAILSLAB;
 // ... and what SLAB keeps of it.
 constexpr slab_flags_t CACHE_CREATE_MASK = SLAB_CORE_FLAGS | SLAB_DEBUG_FLAGS | SLAB_CACHE_FLAGS;
 // Flags that make a cache unmergeable, and those two merged caches must share.
-constexpr slab_flags_t SLAB_NEVER_MERGE =
-    SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER | SLAB_TRACE | SLAB_TYPESAFE_BY_RCU | SLAB_NOLEAKTRACE |
-    SLAB_FAILSLAB;
-constexpr slab_flags_t SLAB_MERGE_SAME = SLAB_RECLAIM_ACCOUNT | SLAB_CACHE_DMA | SLAB_CACHE_DMA32 | SLAB_ACCOUNT;
+constexpr slab_flags_t SLAB_NEVER_MERGE = SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER | SLAB_TRACE |
+                                          SLAB_TYPESAFE_BY_RCU | SLAB_NOLEAKTRACE | SLAB_FAILSLAB;
+constexpr slab_flags_t SLAB_MERGE_SAME =
+    SLAB_RECLAIM_ACCOUNT | SLAB_CACHE_DMA | SLAB_CACHE_DMA32 | SLAB_ACCOUNT;
 
 // ---- kmalloc size classes ---------------------------------------------------
 // As Linux 6.1 with CONFIG_SLAB: classes 32 (KMALLOC_MIN_SIZE), 64, 96, 128,
@@ -172,9 +172,9 @@ struct SlabErrors {
   unsigned long write_after_free;  // poison found changed on allocation or slab destroy
   unsigned long redzone;           // red zone overwritten
   unsigned long double_free;
-  unsigned long bad_free;          // not an object start, not this cache's, not a slab/kmalloc pointer
-  unsigned long usercopy;          // check_object_size refused
-  unsigned long leaks;             // kmem_cache_destroy found objects in use
+  unsigned long bad_free;  // not an object start, not this cache's, not a slab/kmalloc pointer
+  unsigned long usercopy;  // check_object_size refused
+  unsigned long leaks;     // kmem_cache_destroy found objects in use
 };
 SlabErrors slab_errors();
 // The text of the latest report (tests look for names and offsets in it).
@@ -196,4 +196,6 @@ inline void* kmalloc_array(size_t n, size_t size, gfp_t gfp) {
   return kmalloc(bytes, gfp);
 }
 inline void* kcalloc(size_t n, size_t size, gfp_t gfp) { return kmalloc_array(n, size, gfp | __GFP_ZERO); }
-inline void* kmem_cache_zalloc(kmem_cache* cachep, gfp_t gfp) { return kmem_cache_alloc(cachep, gfp | __GFP_ZERO); }
+inline void* kmem_cache_zalloc(kmem_cache* cachep, gfp_t gfp) {
+  return kmem_cache_alloc(cachep, gfp | __GFP_ZERO);
+}

@@ -38,8 +38,8 @@ struct kmem_cache_node {
   unsigned long free_objects;  // free objects in slabs (not counting the arrays)
   unsigned int free_limit;     // free objects kept in free slabs before giving slabs back
   unsigned int colour_next;
-  array_cache* shared;         // per-node array shared by all CPUs, or null
-  uint64_t next_reap;          // jiffies
+  array_cache* shared;  // per-node array shared by all CPUs, or null
+  uint64_t next_reap;   // jiffies
   bool free_touched;
   // SLAB_TYPESAFE_BY_RCU: slabs waiting for a grace period, see mm/slab.cc.
   page* rcu_waiting;  // covered by the callback in flight
@@ -66,17 +66,17 @@ struct kmem_cache {
   unsigned int colour;       // colour range (count of colour_off steps)
   unsigned int colour_off;   // colour offset step
   unsigned int align;
-  unsigned int obj_offset;   // object start within the buffer (red zone 1)
+  unsigned int obj_offset;  // object start within the buffer (red zone 1)
   unsigned int freelist_size;
   uint32_t reciprocal_buffer_size;
   uint8_t reciprocal_sh1, reciprocal_sh2;
   kmem_cache* freelist_cache;  // CFLGS_OFF_SLAB: where freelists come from
   void (*ctor)(void*);
-  unsigned int useroffset, usersize;  // usercopy region
+  unsigned int useroffset, usersize;       // usercopy region
   unsigned int limit, batchcount, shared;  // tunables
-  int refcount;                // creators (merged caches share one)
+  int refcount;                            // creators (merged caches share one)
   const char* name;
-  kmem_cache* next;            // slab_caches list
+  kmem_cache* next;  // slab_caches list
   kmem_cache* prev;
   kmem_cache_node node;
   SlabRcu rcu;
