@@ -75,57 +75,6 @@ page* alloc_user_page(unsigned order) {
   return p;
 }
 
-// A present leaf was found where the access is allowed: another CPU
-// resolved the fault first, or (SiFive cores) A/D were clear. Repair.
-vm_fault_t touch_leaf(mm_struct* mm, pte_t* e, unsigned long addr, bool write) {
-  *e |= _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
-  flush_tlb_range(mm, addr, addr + PAGE_SIZE);
-  return 0;
-}
-
-// Write to a read-only PTE of a writable VMA.
-vm_fault_t do_wp_page(vm_area_struct* vma, pte_t* e, unsigned long addr, unsigned order) {
-  mm_struct* mm = vma->vm_mm;
-  const unsigned long size = PAGE_SIZE << order;
-  const pte_t prot = vma->vm_page_prot | _PAGE_WRITE;
-  const uint64_t pa = pte_pa(*e);
-  const bool zero = !order && is_zero_pfn(*e);
-  if ((vma->vm_flags & VM_SHARED) || (!zero && page_ref_count(pte_page(*e)) == 1)) {
-    *e = make_leaf(pa, prot);  // ours alone (or shared by design): just allow the write
-    flush_tlb_range(mm, addr, addr + size);
-    return 0;
-  }
-  page* np = alloc_user_page(order);
-  if (!np) return order ? VM_FAULT_SIGBUS : VM_FAULT_OOM;
-  if (!zero) memcpy(page_address(np), mm_phys_to_virt(pa), size);
-  page* old = zero ? nullptr : pte_page(*e);
-  *e = make_leaf(page_to_pfn(np) << PAGE_SHIFT, prot);
-  flush_tlb_range(mm, addr, addr + size);
-  if (old) put_page(old);
-  return 0;
-}
-
-// Nothing mapped at addr (4 KiB or, for hugetlb, a 2 MiB-aligned addr).
-vm_fault_t do_anonymous_page(vm_area_struct* vma, PageTableEditor& pt, unsigned long addr, bool write,
-                             unsigned order) {
-  pte_t prot = vma->vm_page_prot;
-  uint64_t pa;
-  page* p = nullptr;
-  if (!order && !write && !(vma->vm_flags & VM_SHARED)) {
-    pa = page_to_pfn(zero_page) << PAGE_SHIFT;
-  } else {
-    p = alloc_user_page(order);
-    if (!p) return order ? VM_FAULT_SIGBUS : VM_FAULT_OOM;  // hugetlb: an empty pool is SIGBUS
-    pa = page_to_pfn(p) << PAGE_SHIFT;
-    if (write && (vma->vm_flags & VM_WRITE)) prot |= _PAGE_WRITE;
-  }
-  if (pt.map(addr, pa, PAGE_SIZE << order, prot, order ? PtLevel::Mega : PtLevel::Page)) {
-    if (p) put_page(p);
-    return VM_FAULT_OOM;
-  }
-  return 0;
-}
-
 // Drops pages whose PTEs were cleared, after the flush that ends their use.
 struct ZapBatch {
   static constexpr unsigned kMax = 64;
@@ -221,24 +170,81 @@ void mm_free_pgd(mm_struct* mm) {
   mm->pgd = 0;
 }
 
+// A fault is decided under the page-table lock from the PTE it finds; one
+// that needs a new page allocates (and copies) it with the lock dropped, then
+// installs it only if the PTE is still what it saw. Otherwise another CPU
+// got there first: the page goes back and the access simply retries.
 vm_fault_t handle_mm_fault(vm_area_struct* vma, unsigned long address, unsigned flags) {
   mm_struct* mm = vma->vm_mm;
   const bool write = flags & FAULT_FLAG_WRITE;
+  const bool shared = vma->vm_flags & VM_SHARED;
   const unsigned order = (vma->vm_flags & VM_HUGETLB) ? HPAGE_SHIFT - PAGE_SHIFT : 0;
-  const unsigned long addr = address & ~((PAGE_SIZE << order) - 1);
-  vm_fault_t ret;
+  const unsigned long size = PAGE_SIZE << order;
+  const unsigned long addr = address & ~(size - 1);
+  const PtLevel level = order ? PtLevel::Mega : PtLevel::Page;
+  const vm_fault_t no_page = order ? VM_FAULT_SIGBUS : VM_FAULT_OOM;  // hugetlb: an empty pool is SIGBUS
+  bool need_page = false;
+  pte_t seen = 0;          // the read-only PTE a copy-on-write replaces (0: nothing mapped)
+  page* source = nullptr;  // what it maps, held while copied
   {
     MmLockGuard g{mm->page_table_lock};
     PageTableEditor pt = page_table(mm);
-    unsigned level;
-    pte_t* e = pt.leaf_entry(addr, &level);
-    if (!e) ret = do_anonymous_page(vma, pt, addr, write, order);
-    else if (pte_protnone(*e)) ret = VM_FAULT_SIGSEGV;  // the VMA allows it, the PTE not: a stale leaf
-    else if (write && !(*e & _PAGE_WRITE)) ret = do_wp_page(vma, e, addr, order);
-    else ret = touch_leaf(mm, e, addr, write);
+    pte_t* e = pt.leaf_entry(addr);
+    if (!e) {
+      if (order || write || shared) {
+        need_page = true;
+      } else if (pt.map(addr, page_to_pfn(zero_page) << PAGE_SHIFT, size, vma->vm_page_prot, level)) {
+        return VM_FAULT_OOM;  // a read of private memory: the zero page
+      }
+    } else if (pte_protnone(*e)) {
+      return VM_FAULT_SIGSEGV;  // the VMA allows the access, the PTE not: a stale leaf
+    } else if (write && !(*e & _PAGE_WRITE)) {
+      const bool zero = !order && is_zero_pfn(*e);
+      if (shared || (!zero && page_ref_count(pte_page(*e)) == 1)) {
+        *e = make_leaf(pte_pa(*e), vma->vm_page_prot | _PAGE_WRITE);  // ours alone: allow the write
+        flush_tlb_range(mm, addr, addr + size);
+      } else {
+        need_page = true;
+        seen = *e;
+        if (!zero) get_page(source = pte_page(*e));
+      }
+    } else {
+      // Allowed already: another CPU resolved it, or (SiFive) A/D were clear.
+      *e |= _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
+      flush_tlb_range(mm, addr, addr + size);
+    }
   }
-  if (!(ret & VM_FAULT_ERROR)) mm->min_flt.fetch_add(1, std::memory_order_relaxed);
-  return ret;
+  if (need_page) {
+    page* np = alloc_user_page(order);
+    if (np && source) memcpy(page_address(np), page_address(source), size);
+    if (source) put_page(source);
+    if (!np) return no_page;
+    const uint64_t pa = page_to_pfn(np) << PAGE_SHIFT;
+    page* replaced = nullptr;
+    bool installed = false;
+    {
+      MmLockGuard g{mm->page_table_lock};
+      PageTableEditor pt = page_table(mm);
+      pte_t* e = pt.leaf_entry(addr);
+      if (!seen && !e) {
+        const pte_t prot = vma->vm_page_prot | (write && (vma->vm_flags & VM_WRITE) ? _PAGE_WRITE : 0);
+        if (pt.map(addr, pa, size, prot, level)) {
+          put_page(np);
+          return VM_FAULT_OOM;
+        }
+        installed = true;
+      } else if (seen && e && *e == seen) {
+        replaced = is_zero_pfn(seen) ? nullptr : pte_page(seen);
+        *e = make_leaf(pa, vma->vm_page_prot | _PAGE_WRITE);
+        flush_tlb_range(mm, addr, addr + size);
+        installed = true;
+      }
+    }
+    if (replaced) put_page(replaced);
+    if (!installed) put_page(np);  // lost the race: the access retries
+  }
+  mm->min_flt.fetch_add(1, std::memory_order_relaxed);
+  return 0;
 }
 
 int dup_mmap(mm_struct* mm, mm_struct* oldmm) {
