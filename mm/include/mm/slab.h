@@ -125,11 +125,23 @@ inline bool ZERO_OR_NULL_PTR(const void* p) { return reinterpret_cast<uintptr_t>
 struct kmem_cache;
 
 // ---- caches -----------------------------------------------------------------
+// Contexts: kmem_cache_alloc/free, kmalloc/kfree and friends may be called
+// anywhere, interrupt handlers included (nothing sleeps). Creating a cache
+// takes the cache-list lock; destroying and shrinking one drain every CPU
+// through cross-calls, so they need interrupts enabled. kmem_cache_free and
+// kfree accept null.
+//
+// Creation fails (null, with a warning; a panic with SLAB_PANIC) for a null
+// name, size 0 or above KMALLOC_MAX_SIZE, an alignment that is not a power
+// of two, or flags outside SLAB_FLAGS_PERMITTED. A cache may be merged with
+// a compatible existing one (see slab_common.cc); destroy it all the same.
 kmem_cache* kmem_cache_create(const char* name, unsigned int size, unsigned int align, slab_flags_t flags,
                               void (*ctor)(void*));
 kmem_cache* kmem_cache_create_usercopy(const char* name, unsigned int size, unsigned int align,
                                        slab_flags_t flags, unsigned int useroffset, unsigned int usersize,
                                        void (*ctor)(void*));
+// With objects still allocated: reported (SlabErrors::leaks), and the
+// cache stays so that they remain valid.
 void kmem_cache_destroy(kmem_cache* cachep);
 // Frees what the cache can give back (per-CPU arrays drained, free slabs);
 // returns 0 when no slab is left in use, 1 otherwise (Linux's convention).
