@@ -26,6 +26,7 @@
 #include <kernel/errno.h>
 #include <lib/string.h>
 #include <mm/page_alloc.h>
+#include <mm/shmem.h>
 
 #ifndef HOST_TEST
 #include <asm/mmu_context.h>
@@ -215,7 +216,9 @@ vm_fault_t handle_mm_fault(vm_area_struct* vma, unsigned long address, unsigned 
     }
   }
   if (need_page) {
-    page* np = alloc_user_page(order);
+    // Shared memory: the object's page for this offset (kept across zaps).
+    page* np = vma->vm_object ? shmem_get_page(vma->vm_object, (vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT)) >> order)
+                              : alloc_user_page(order);
     if (np && source) memcpy(page_address(np), page_address(source), size);
     if (source) put_page(source);
     if (!np) return no_page;
@@ -278,6 +281,7 @@ int dup_mmap(mm_struct* mm, mm_struct* oldmm) {
     vma->vm_pgoff = src->vm_pgoff;
     vma->vm_file = src->vm_file;
     vma->vm_object = src->vm_object;
+    if (vma->vm_object) shmem_get(vma->vm_object);
     rb_node** link;
     rb_node* parent;
     vm_area_struct* found_prev;

@@ -9,10 +9,10 @@
  * a compatible neighbour (vma_merge) or link a new VMA. munmap splits the
  * VMAs straddling either end and removes everything between.
  *
- * Backing objects: private anonymous memory has none (vm_object 0, pgoff
- * = address in pages). A shared anonymous or hugetlb mapping gets a fresh
- * object id (Linux: a shmem / hugetlbfs file), so it never merges with
- * another mapping; hugetlb VMAs are VM_DONTEXPAND and never merge at all.
+ * Backing objects: private anonymous memory has none (vm_object null,
+ * pgoff = address in pages). A shared mapping gets a shmem_object of its
+ * own (Linux: a shmem / hugetlbfs file), so it never merges with another
+ * mapping; hugetlb VMAs are VM_DONTEXPAND and never merge at all.
  *
  * Locking: the sys_* functions take mmap_lock for writing; everything else
  * expects it held.
@@ -20,6 +20,7 @@
 #include <kernel/errno.h>
 #include <mm/memory.h>
 #include <mm/mmap.h>
+#include <mm/shmem.h>
 #include <mm/slab.h>
 
 #include <new>
@@ -32,7 +33,6 @@ namespace {
 
 kmem_cache* vm_area_cachep;
 kmem_cache* mm_cachep;
-std::atomic<uint64_t> next_object_id{1};
 
 // mmap_base: below the stack's reservation (rlimit plus guard), which is
 // kept between 128 MiB and 5/6 of the address space.
@@ -100,8 +100,10 @@ unsigned long count_vma_pages_range(mm_struct* mm, unsigned long start, unsigned
   return pages;
 }
 
+// A shared mapping gets its object here, after MAP_FIXED's unmap, like
+// Linux's shmem_zero_setup (charged unless MAP_NORESERVE; hugetlb never).
 unsigned long mmap_region(mm_struct* mm, unsigned long addr, unsigned long len, unsigned long vm_flags,
-                          unsigned long pgoff, uint64_t object) {
+                          unsigned long pgoff) {
   const unsigned long npages = len >> PAGE_SHIFT;
   if (!may_expand_vm(mm, vm_flags, npages) &&
       !may_expand_vm(mm, vm_flags, npages - count_vma_pages_range(mm, addr, addr + len)))
@@ -113,6 +115,16 @@ unsigned long mmap_region(mm_struct* mm, unsigned long addr, unsigned long len, 
     if (security_vm_enough_memory_mm(mm, charged)) return err(-ENOMEM);
     vm_flags |= VM_ACCOUNT;
   }
+  shmem_object* object = nullptr;
+  if (vm_flags & VM_SHARED) {
+    const bool hugetlb = vm_flags & VM_HUGETLB;
+    object = shmem_create(npages, hugetlb ? HPAGE_SHIFT - PAGE_SHIFT : 0,
+                          hugetlb || (vm_flags & VM_NORESERVE) ? 0 : static_cast<long>(npages));
+    if (!object) {
+      vm_unacct_memory(charged);
+      return err(-ENOMEM);
+    }
+  }
   vm_area_struct* prev;
   rb_node** link;
   rb_node* parent;
@@ -121,6 +133,7 @@ unsigned long mmap_region(mm_struct* mm, unsigned long addr, unsigned long len, 
   if (!vma) {
     vma = vm_area_alloc(mm);
     if (!vma) {
+      if (object) shmem_put(object);
       vm_unacct_memory(charged);
       return err(-ENOMEM);
     }
@@ -260,7 +273,6 @@ unsigned long do_mmap(mm_struct* mm, unsigned long addr, unsigned long len, unsi
   if ((vm_flags & VM_LOCKED) && (len >> PAGE_SHIFT) + mm->locked_vm > mm->rlimit_memlock >> PAGE_SHIFT)
     return err(-EAGAIN);
 
-  uint64_t object = 0;
   const bool hugetlb = flags & MAP_HUGETLB;
   if (hugetlb) {
     // The hugetlbfs file path of do_mmap and hugetlbfs_file_mmap.
@@ -279,14 +291,12 @@ unsigned long do_mmap(mm_struct* mm, unsigned long addr, unsigned long len, unsi
     if (vm_flags & VM_GROWSDOWN) return err(-EINVAL);
     if (pgoff & ((HPAGE_SIZE >> PAGE_SHIFT) - 1)) return err(-EINVAL);
     vm_flags |= VM_HUGETLB | VM_DONTEXPAND;
-    object = next_object_id.fetch_add(1, std::memory_order_relaxed);
   } else {
     switch (flags & MAP_TYPE) {
       case MAP_SHARED:
         if (vm_flags & VM_GROWSDOWN) return err(-EINVAL);
         pgoff = 0;  // offsets into the mapping's own shmem object
         vm_flags |= VM_SHARED | VM_MAYSHARE;
-        object = next_object_id.fetch_add(1, std::memory_order_relaxed);
         break;
       case MAP_PRIVATE:
         pgoff = addr >> PAGE_SHIFT;
@@ -300,7 +310,7 @@ unsigned long do_mmap(mm_struct* mm, unsigned long addr, unsigned long len, unsi
     if (hugetlb) vm_flags |= VM_NORESERVE;
   }
 
-  addr = mmap_region(mm, addr, len, vm_flags, pgoff, object);
+  addr = mmap_region(mm, addr, len, vm_flags, pgoff);
   if (!IS_ERR_VALUE(addr) && ((vm_flags & VM_LOCKED) || (flags & (MAP_POPULATE | MAP_NONBLOCK)) == MAP_POPULATE))
     *populate = len;
   return addr;

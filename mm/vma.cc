@@ -15,6 +15,7 @@
  */
 #include <kernel/errno.h>
 #include <mm/mmap.h>
+#include <mm/shmem.h>
 
 namespace {
 
@@ -43,15 +44,15 @@ void gap_after_update(mm_struct* mm, vm_area_struct* prev, vm_area_struct* next)
 
 // The object behind a VMA, for merging: same flags, same backing, and page
 // offsets that continue across the boundary.
-bool is_mergeable(const vm_area_struct* vma, unsigned long vm_flags, uint64_t object) {
+bool is_mergeable(const vm_area_struct* vma, unsigned long vm_flags, shmem_object* object) {
   return vma->vm_flags == vm_flags && vma->vm_object == object && vma->vm_file == nullptr;
 }
 // [.., vma) then the new range at pgoff.
-bool can_merge_after(const vm_area_struct* vma, unsigned long vm_flags, uint64_t object, unsigned long pgoff) {
+bool can_merge_after(const vm_area_struct* vma, unsigned long vm_flags, shmem_object* object, unsigned long pgoff) {
   return is_mergeable(vma, vm_flags, object) && vma->vm_pgoff + vma_pages(vma) == pgoff;
 }
 // The new range ending at pgoff (its first page after it), then vma.
-bool can_merge_before(const vm_area_struct* vma, unsigned long vm_flags, uint64_t object, unsigned long pgoff) {
+bool can_merge_before(const vm_area_struct* vma, unsigned long vm_flags, shmem_object* object, unsigned long pgoff) {
   return is_mergeable(vma, vm_flags, object) && vma->vm_pgoff == pgoff;
 }
 
@@ -163,6 +164,7 @@ void vma_remove(mm_struct* mm, vm_area_struct* vma) {
   gap_after_update(mm, prev, next);
   mm->map_count--;
   vmacache_invalidate(mm);
+  if (vma->vm_object) shmem_put(vma->vm_object);
   vm_area_free(vma);
 }
 
@@ -175,7 +177,7 @@ void vma_set_range(mm_struct* mm, vm_area_struct* vma, unsigned long start, unsi
 }
 
 vm_area_struct* vma_merge(mm_struct* mm, vm_area_struct* prev, unsigned long addr, unsigned long end,
-                          unsigned long vm_flags, uint64_t object, unsigned long pgoff) {
+                          unsigned long vm_flags, shmem_object* object, unsigned long pgoff) {
   if (vm_flags & VM_SPECIAL) return nullptr;
   const unsigned long pglen = (end - addr) >> PAGE_SHIFT;
   // The VMA [addr, end) lies in when its flags are being changed (mprotect):
@@ -229,6 +231,7 @@ int __split_vma(mm_struct* mm, vm_area_struct* vma, unsigned long addr, int new_
   part->vm_page_prot = vma->vm_page_prot;
   part->vm_file = vma->vm_file;
   part->vm_object = vma->vm_object;
+  if (part->vm_object) shmem_get(part->vm_object);
   const unsigned long split_pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
   // The part goes right next to vma in address order: as the leftmost node
   // of vma's right subtree (above) or the rightmost of its left (below).

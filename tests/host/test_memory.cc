@@ -288,3 +288,34 @@ TEST_CASE("a valid PTE with A or D clear (SiFive cores fault on it) is repaired 
   CHECK(peek(mm, a) == 4);
   mmput(mm);
 }
+
+TEST_CASE("shared anonymous memory lives in its object: MADV_DONTNEED and split pieces keep the data") {
+  MmTestEnv env;
+  {
+    mm_struct* warm = new_mm();
+    poke(warm, map(warm, P, RW, MAP_SHARED | MAP_ANONYMOUS), 1);
+    mmput(warm);
+  }
+  const uint64_t free_before = SlabTestEnv::settle();
+  mm_struct* parent = new_mm();
+  const auto s = map(parent, 4 * P, RW, MAP_SHARED | MAP_ANONYMOUS);
+  poke(parent, s, 11);
+  poke(parent, s + 3 * P, 33);
+  REQUIRE(sys_madvise(parent, s, 4 * P, MADV_DONTNEED) == 0);
+  CHECK(!mm_translate(parent, s).present);
+  CHECK(peek(parent, s) == 11);  // back from the object, not a zero page
+  mm_struct* child = new_mm();
+  REQUIRE(dup_mmap(child, parent) == 0);
+  // Split the parent's mapping; the child still shares every page.
+  REQUIRE(sys_mprotect(parent, s + P, P, PROT_READ) == 0);
+  REQUIRE(sys_munmap(parent, s, P) == 0);
+  poke(child, s + 3 * P, 34);
+  CHECK(peek(parent, s + 3 * P) == 34);
+  CHECK(peek(child, s) == 11);
+  check_tables(parent);
+  check_tables(child);
+  mmput(parent);
+  CHECK(peek(child, s + 3 * P) == 34);
+  mmput(child);
+  CHECK(SlabTestEnv::settle() == free_before);  // the object and its pages went with the last VMA
+}

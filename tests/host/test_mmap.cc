@@ -370,9 +370,18 @@ TEST_CASE("overcommit: private writable memory is charged, read-only and MAP_NOR
   CHECK(nr > 0);
   CHECK((find_vma(t.mm, static_cast<unsigned long>(nr))->vm_flags & VM_NORESERVE) != 0);
   CHECK(vm_memory_committed() == before + 4);
+  // Shared memory charges its object (Linux: the shmem file), once however
+  // it is split, until its last piece goes; MAP_NORESERVE does not.
   const long sh = t.mmap(0, 4 * P, RW, MAP_SHARED | MAP_ANONYMOUS);
   CHECK(sh > 0);
-  CHECK(vm_memory_committed() == before + 4);  // shmem charges its object, not the VMA
+  CHECK(vm_memory_committed() == before + 8);
+  CHECK(t.mprotect(static_cast<unsigned long>(sh), P, PROT_READ) == 0);
+  CHECK(t.munmap(static_cast<unsigned long>(sh) + 2 * P, P) == 0);
+  CHECK(vm_memory_committed() == before + 8);
+  CHECK(t.mmap(0, 4 * P, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE) > 0);
+  CHECK(vm_memory_committed() == before + 8);
+  CHECK(t.munmap(static_cast<unsigned long>(sh), 4 * P) == 0);
+  CHECK(vm_memory_committed() == before + 4);
   // Unmapping returns the charge.
   CHECK(t.munmap(static_cast<unsigned long>(ro), 2 * P) == 0);
   CHECK(vm_memory_committed() == before + 2);

@@ -10,6 +10,9 @@
 #include <kernel/errno.h>
 #include <ios>
 #include <random>
+#include <set>
+
+#include <mm/shmem.h>
 
 #include "mm_test_util.h"
 
@@ -19,7 +22,7 @@ constexpr unsigned long P = PAGE_SIZE;
 
 struct PageInfo {
   unsigned long flags;
-  uint64_t object;
+  shmem_object* object;
   unsigned long pgoff;
 };
 
@@ -97,9 +100,16 @@ struct Model {
     FAIL("the fuzz never fills the space below mmap_base");
     return 0;
   }
+  // Shared objects' charges (their size at mmap, unless MAP_NORESERVE).
+  std::map<shmem_object*, long> object_charge;
   long accounted() const {
     long n = 0;
-    for (const auto& [a, pi] : pages) n += (pi.flags & VM_ACCOUNT) ? 1 : 0;
+    std::set<shmem_object*> live;
+    for (const auto& [a, pi] : pages) {
+      n += (pi.flags & VM_ACCOUNT) ? 1 : 0;
+      if (pi.object) live.insert(pi.object);
+    }
+    for (shmem_object* o : live) n += object_charge.at(o);
     return n;
   }
 };
@@ -198,8 +208,11 @@ void run_fuzz(uint32_t seed, int steps, bool real_tables) {
         if (shared) vf |= VM_SHARED | VM_MAYSHARE;
         if (flags & MAP_NORESERVE) vf |= VM_NORESERVE;
         if (!shared && (vf & (VM_WRITE | VM_NORESERVE)) == VM_WRITE) vf |= VM_ACCOUNT;
-        const uint64_t object = shared ? find_vma(mm, at)->vm_object : 0;
-        if (shared) REQUIRE(object != 0);
+        shmem_object* object = shared ? find_vma(mm, at)->vm_object : nullptr;
+        if (shared) {
+          REQUIRE(object != nullptr);
+          m.object_charge[object] = (flags & MAP_NORESERVE) ? 0 : static_cast<long>(alen >> PAGE_SHIFT);
+        }
         for (unsigned long a = at; a < at + alen; a += P) m.pages.erase(a);
         for (unsigned long a = at; a < at + alen; a += P)
           m.pages[a] = {vf, object, shared ? (a - at) >> PAGE_SHIFT : a >> PAGE_SHIFT};

@@ -29,6 +29,7 @@
 
 struct mm_struct;
 struct file;
+struct shmem_object;
 
 // vm_flags (Linux's bit values).
 constexpr unsigned long VM_NONE = 0;
@@ -75,11 +76,11 @@ struct vm_area_struct {
   // VMA's is its start >> PAGE_SHIFT, so pieces of it stay contiguous.
   unsigned long vm_pgoff;
   file* vm_file;  // no file-backed mappings yet: always null
-  // Shared-anonymous and hugetlb mappings are backed by an object of their
-  // own in Linux (a shmem or hugetlbfs file in vm_file); this is that
-  // object's identity: pieces of one mapping may merge again, two mappings
-  // never do. 0 for private anonymous memory.
-  uint64_t vm_object;
+  // A shared anonymous or shared hugetlb mapping's pages (mm/shmem.h; Linux
+  // keeps a shmem or hugetlbfs file in vm_file): pieces of one mapping may
+  // merge again, two mappings never do. Null for private memory. The VMA
+  // holds a reference.
+  shmem_object* vm_object;
 };
 
 // A small per-mm cache of recent find_vma() answers, checked before the

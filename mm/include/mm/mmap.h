@@ -96,12 +96,13 @@ int insert_vm_struct(mm_struct* mm, vm_area_struct* vma);
 // with prev and/or the VMA after it when flags, backing object and page
 // offsets agree; returns the VMA now covering [addr, end), or null.
 vm_area_struct* vma_merge(mm_struct* mm, vm_area_struct* prev, unsigned long addr, unsigned long end,
-                          unsigned long vm_flags, uint64_t object, unsigned long pgoff);
+                          unsigned long vm_flags, shmem_object* object, unsigned long pgoff);
 // Splits vma at addr; the new VMA is the part below addr if new_below.
 // __split_vma ignores max_map_count (munmap may go one over it).
 int __split_vma(mm_struct* mm, vm_area_struct* vma, unsigned long addr, int new_below);
 int split_vma(mm_struct* mm, vm_area_struct* vma, unsigned long addr, int new_below);
-// Removes vma from the tree and list and frees it (no accounting).
+// Removes vma from the tree and list and frees it, dropping its reference
+// on vm_object (no other accounting).
 void vma_remove(mm_struct* mm, vm_area_struct* vma);
 // vm_start/vm_end/vm_pgoff changed in place: fixes the gaps.
 void vma_set_range(mm_struct* mm, vm_area_struct* vma, unsigned long start, unsigned long end, unsigned long pgoff);
