@@ -18,6 +18,7 @@
 #include <kernel/panic.h>
 #include <kernel/power.h>
 #include <kernel/printk.h>
+#include <kernel/sched.h>
 #include <kernel/time.h>
 #include <mm/init.h>
 
@@ -45,6 +46,7 @@ int run_selftests() {
   trap_init();
   sbi_init();
   errata_init();
+  sched_init();  // this path becomes task "boot" on CPU 0
   time_init();
   local_irq_enable();
   smp_init();

@@ -2,7 +2,8 @@
  * The per-hart tick. handle_timer_interrupt() counts the tick on the
  * current CPU (and jiffies on CPU 0) and arms the next one a fixed period
  * after the previous deadline, so the rate does not drift with interrupt
- * latency, then gives RCU its tick (quiescent states, ready callbacks).
+ * latency, then gives RCU its tick (quiescent states, ready callbacks),
+ * fires expired timers and lets the scheduler end the running time slice.
  *
  * Sstc: a hart whose riscv,isa lists sstc may write stimecmp directly, but
  * only if M-mode firmware set menvcfg.STCE; otherwise the CSR access is an
@@ -19,6 +20,8 @@
 #include <kernel/percpu.h>
 #include <kernel/printk.h>
 #include <kernel/rcutree.h>
+#include <kernel/sched.h>
+#include <kernel/timer.h>
 #include <mm/slab.h>
 
 volatile uint64_t jiffies;
@@ -86,6 +89,8 @@ void handle_timer_interrupt() {
   if (next <= now) next = now + period;  // missed ticks are not replayed
   arm(next);
   rcu_sched_clock_irq();
+  run_local_timers();
+  scheduler_tick();
   // Idle per-CPU objects and free slabs go back every few seconds.
   slab_reap_tick(now / (tb_hz >= 1000 ? tb_hz / 1000 : 1));
 }

@@ -8,8 +8,9 @@
  * kernel page table it moves to its idle stack. Firmware without HSM started every
  * hart at once; head.S parked the lottery losers in a spin loop reading
  * __cpu_spinwait_sp[hartid], so there publishing the stack releases them.
- * Each secondary installs the trap vector, starts its timer, marks itself
- * online and idles in wfi. The boot hart waits a bounded time per hart and
+ * Each secondary installs the trap vector, becomes its own idle task
+ * (kernel/sched.h), starts its timer, marks itself online and runs the
+ * idle loop, which schedules whatever is woken onto its run queue. The boot hart waits a bounded time per hart and
  * reports those that never arrive.
  *
  * Cross-calls: one slot per target CPU, filled under call_lock by the
@@ -32,6 +33,7 @@
 #include <kernel/devicetree.h>
 #include <kernel/printk.h>
 #include <kernel/rcutree.h>
+#include <kernel/sched.h>
 #include <kernel/spinlock.h>
 #include <kernel/time.h>
 #include <lib/bitops.h>
@@ -167,14 +169,12 @@ namespace {
 [[noreturn]] void secondary_idle(void* arg) {
   cpu* c = static_cast<cpu*>(arg);
   trap_init();
+  sched_init_secondary();  // this context becomes the CPU's idle task
   time_init_cpu();
   pr_info("CPU%u: hart %lu online\n", c->id, c->hartid);
   mark_online(c);
   local_irq_enable();
-  for (;;) {
-    rcu_idle_qs();
-    wait_for_interrupt();
-  }
+  cpu_startup_entry();
 }
 
 }  // namespace

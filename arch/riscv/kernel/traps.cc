@@ -3,7 +3,8 @@
  * dispatches on scause:
  *
  *   interrupts    timer -> handle_timer_interrupt(), software -> handle_ipi(),
- *                 external -> reported (no PLIC driver yet)
+ *                 external -> reported (no PLIC driver yet); then the
+ *                 preemption point (kernel/sched.cc)
  *   exceptions    an armed probe_fault() catches any exception first;
  *                 page/access faults -> do_page_fault() (exception table,
  *                 later demand paging); anything else from the kernel is an
@@ -18,6 +19,7 @@
 #include <asm/smp.h>
 #include <kernel/percpu.h>
 #include <kernel/printk.h>
+#include <kernel/sched.h>
 #include <kernel/time.h>
 #include <lib/string.h>
 
@@ -101,6 +103,10 @@ void trap_init() {
 extern "C" void do_trap(pt_regs* regs) {
   if (scause_is_interrupt(regs->cause)) {
     handle_interrupt(regs);
+    // Preemption point: the tick ended a time slice or a wakeup came for
+    // an idle CPU. The switch happens on this stack, above pt_regs; the
+    // task returns through here when it runs again.
+    if (preemptible_at_irq_exit(regs->status)) preempt_schedule_irq();
     return;
   }
   const Scause cause = scause_exception(regs->cause);

@@ -11,6 +11,7 @@
 #include <asm/asm-offsets.h>
 
 struct FaultCatch;
+struct task_struct;
 
 constexpr unsigned NR_CPUS = 8;
 
@@ -24,6 +25,9 @@ struct cpu {
   FaultCatch* fault_catch;  // armed by probe_fault() (asm/traps.h)
   uint64_t ticks;           // timer interrupts taken
   uint64_t ipis;            // software interrupts taken
+  task_struct* curr;        // the task running here (kernel/sched.cc); null before sched_init
+  unsigned preempt_count;   // >0: no involuntary task switch (kernel/preempt.h)
+  bool need_resched;        // set by the tick or a wakeup; the next preemption point switches
 };
 
 static_assert(offsetof(cpu, kernel_sp) == CPU_KERNEL_SP);

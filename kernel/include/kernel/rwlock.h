@@ -16,6 +16,8 @@
 #include <atomic>
 #include <stdint.h>
 
+#include <kernel/preempt.h>
+
 class RwLock {
  public:
   constexpr RwLock() = default;
@@ -23,6 +25,7 @@ class RwLock {
   RwLock& operator=(const RwLock&) = delete;
 
   void lock_shared() {
+    preempt_disable();
     for (;;) {
       uint32_t s = state_.load(std::memory_order_relaxed);
       if (!(s & (WRITER | WRITER_WAITING)) &&
@@ -32,13 +35,21 @@ class RwLock {
     }
   }
   bool try_lock_shared() {
+    preempt_disable();
     uint32_t s = state_.load(std::memory_order_relaxed);
-    return !(s & (WRITER | WRITER_WAITING)) &&
-           state_.compare_exchange_strong(s, s + READER, std::memory_order_acquire, std::memory_order_relaxed);
+    if (!(s & (WRITER | WRITER_WAITING)) &&
+        state_.compare_exchange_strong(s, s + READER, std::memory_order_acquire, std::memory_order_relaxed))
+      return true;
+    preempt_enable();
+    return false;
   }
-  void unlock_shared() { state_.fetch_sub(READER, std::memory_order_release); }
+  void unlock_shared() {
+    state_.fetch_sub(READER, std::memory_order_release);
+    preempt_enable();
+  }
 
   void lock() {
+    preempt_disable();
     for (;;) {
       uint32_t s = state_.load(std::memory_order_relaxed);
       // Free (possibly with our own or another writer's waiting bit): take it.

@@ -7,6 +7,8 @@
  *
  * Functions that expect the caller to hold a lock end in `Locked`. A lock
  * taken from interrupt context must always be taken with interrupts off.
+ * Holding a lock disables preemption (kernel/preempt.h): the holder is not
+ * switched away from while others spin. Sleeping with one held is a bug.
  */
 #pragma once
 
@@ -14,6 +16,7 @@
 #include <stdint.h>
 
 #include <asm/irqflags.h>
+#include <kernel/preempt.h>
 
 class SpinLock {
  public:
@@ -22,16 +25,23 @@ class SpinLock {
   SpinLock& operator=(const SpinLock&) = delete;
 
   void lock() {
+    preempt_disable();
     const uint32_t ticket = next_.fetch_add(1, std::memory_order_relaxed);
     while (owner_.load(std::memory_order_acquire) != ticket) asm volatile("nop");
   }
   bool try_lock() {
+    preempt_disable();
     uint32_t owner = owner_.load(std::memory_order_relaxed);
     uint32_t expected = owner;
-    return next_.compare_exchange_strong(expected, owner + 1, std::memory_order_acquire,
-                                         std::memory_order_relaxed);
+    if (next_.compare_exchange_strong(expected, owner + 1, std::memory_order_acquire, std::memory_order_relaxed))
+      return true;
+    preempt_enable();
+    return false;
   }
-  void unlock() { owner_.store(owner_.load(std::memory_order_relaxed) + 1, std::memory_order_release); }
+  void unlock() {
+    owner_.store(owner_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    preempt_enable();
+  }
   bool is_locked() const {
     return next_.load(std::memory_order_relaxed) != owner_.load(std::memory_order_relaxed);
   }

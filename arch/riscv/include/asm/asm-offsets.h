@@ -51,3 +51,8 @@
 
 /* struct kernel_jmp_buf (asm/traps.h): ra, sp, s0-s11 */
 #define JMP_BUF_SIZE 112
+
+/* struct task_struct (kernel/sched.h): thread_struct first: ra, sp, s0-s11 */
+#define TASK_THREAD_RA 0
+#define TASK_THREAD_SP 8
+#define TASK_THREAD_S0 16

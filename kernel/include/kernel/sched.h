@@ -1,0 +1,141 @@
+/*
+ * Tasks and the scheduler (kernel/sched.cc, kernel/kthread.cc).
+ *
+ * A task_struct is one kernel thread: its saved registers (thread, first:
+ * switch.S reaches it at offset 0), its guarded kernel stack, and its
+ * scheduling state. There is no user mode yet, so every task is a kernel
+ * thread and `mm` is null (kthread_use_mm borrows an address space per CPU,
+ * asm/active_mm.h).
+ *
+ * States are Linux's: TASK_RUNNING (on a run queue or running),
+ * TASK_INTERRUPTIBLE / TASK_UNINTERRUPTIBLE (blocked until a wakeup; there
+ * are no signals, so the two differ only in name), TASK_DEAD (exited, its
+ * last switch under way or done), TASK_NEW (created, never woken).
+ */
+#pragma once
+
+#include <atomic>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <asm/smp.h>
+#include <kernel/percpu.h>
+#include <kernel/preempt.h>
+#include <kernel/spinlock.h>
+#include <lib/list.h>
+
+struct mm_struct;
+
+constexpr unsigned TASK_RUNNING = 0x0000;
+constexpr unsigned TASK_INTERRUPTIBLE = 0x0001;
+constexpr unsigned TASK_UNINTERRUPTIBLE = 0x0002;
+constexpr unsigned TASK_DEAD = 0x0080;
+constexpr unsigned TASK_NEW = 0x0800;
+constexpr unsigned TASK_NORMAL = TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE;
+
+// exit_state
+constexpr unsigned EXIT_ZOMBIE = 0x0020;  // off its CPU for good: the joiner may free it
+
+// flags
+constexpr unsigned PF_IDLE = 0x00000002;
+constexpr unsigned PF_KTHREAD = 0x00200000;
+
+constexpr size_t TASK_COMM_LEN = 16;
+
+// Callee-saved state of a task that is not running (switch.S).
+struct thread_struct {
+  uint64_t ra;
+  uint64_t sp;
+  uint64_t s[12];
+};
+
+// Per-task scheduling statistics (Linux's sched_entity, runtime part).
+struct sched_entity {
+  uint64_t exec_start;        // rdtime when it last went on a CPU
+  uint64_t sum_exec_runtime;  // timebase ticks spent running
+  uint64_t nr_switches;       // times it was switched in
+};
+
+struct task_struct {
+  thread_struct thread;  // must stay first (switch.S)
+  std::atomic<unsigned> __state{TASK_NEW};
+  std::atomic<unsigned> exit_state{0};
+  unsigned flags = 0;
+  int pid = 0;
+  char comm[TASK_COMM_LEN] = {};
+  uintptr_t stack = 0;              // top of its kernel stack (asm/kstack.h)
+  unsigned cpu = 0;                 // the run queue it is on or last ran on; changed only by a wakeup
+  std::atomic<bool> on_cpu{false};  // running, or still switching away
+  bool on_rq = false;               // on a run queue (or running); under that queue's lock
+  cpumask_t cpus_allowed = ~cpumask_t{0};
+  unsigned time_slice = 0;          // ticks left before round-robin preemption
+  sched_entity se = {};
+  list_head run_list;               // on its run queue while runnable and not running
+  SpinLock pi_lock;                 // serialises wakeups of this task
+  mm_struct* mm = nullptr;          // null: a kernel thread
+  // kthread
+  int (*threadfn)(void*) = nullptr;
+  void* data = nullptr;
+  std::atomic<bool> should_stop{false};
+  int exit_code = 0;
+};
+
+static_assert(offsetof(task_struct, thread) == 0);
+
+// The running task (Linux's `current`; a function here, not a macro).
+inline task_struct* get_current() { return this_cpu()->curr; }
+
+// Brings up the scheduler on the boot CPU: the running boot path becomes
+// task "boot" (pid 1, pinned to CPU 0) and CPU 0 gets its idle task.
+void sched_init();
+// Each secondary, on its idle stack before going online: the running
+// context becomes the CPU's idle task; then cpu_startup_entry() idles.
+void sched_init_secondary();
+[[noreturn]] void cpu_startup_entry();
+
+void schedule();
+void yield();
+// The trap exit's preemption point (interrupts off, from a preemptible
+// context with a reschedule pending).
+void preempt_schedule_irq();
+// Timer tick on this CPU: accounts runtime and ends time slices.
+void scheduler_tick();
+// Whether the trap exit may switch away from the interrupted context.
+bool preemptible_at_irq_exit(uint64_t interrupted_sstatus);
+
+// Makes a blocked (or new) task runnable. False when it was not in a state
+// of `state` (already running or woken).
+bool wake_up_state(task_struct* p, unsigned state);
+inline bool wake_up_process(task_struct* p) { return wake_up_state(p, TASK_NORMAL); }
+void wake_up_new_task(task_struct* p);
+
+// The sleeping side: set_current_state(), check the condition, schedule().
+// The full fence orders the state store before the condition's load, which
+// pairs with the fence at the start of a wakeup.
+inline void set_current_state(unsigned state) {
+  get_current()->__state.store(state, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+}
+inline void __set_current_state(unsigned state) { get_current()->__state.store(state, std::memory_order_relaxed); }
+inline unsigned task_state(const task_struct* p) { return p->__state.load(std::memory_order_relaxed); }
+
+// Between sched.cc and kthread.cc: the task cache (sched_init calls
+// task_init), a new task's first switch lands in ret_from_kthread, and
+// a dead task's last switch is announced to its joiner.
+void task_init();
+void task_set_thread_entry(task_struct* p);
+void task_dead_notify(task_struct* p);
+
+// Tasks queued or running on a CPU (the idle task not counted).
+unsigned nr_running_on(unsigned cpu);
+// task_struct allocation (kernel/kthread.cc): live tasks, for tests.
+long nr_tasks();
+
+// Sleeps `timeout` ticks unless woken earlier; returns the ticks left
+// (0 when it timed out). The caller sets the task state first, as Linux.
+constexpr long MAX_SCHEDULE_TIMEOUT = __LONG_MAX__;
+long schedule_timeout(long timeout);
+long schedule_timeout_uninterruptible(long timeout);
+// Sleeps at least `ms` milliseconds.
+void msleep(unsigned ms);
+unsigned long msecs_to_jiffies(unsigned ms);
