@@ -2,7 +2,7 @@
  * Read-copy update, quiescent-state based (Linux's Tree RCU, one level).
  *
  * Readers: rcu_read_lock()/rcu_read_unlock() only count a per-CPU nesting
- * depth. Nothing may sleep in a section (there is no scheduler yet), so a
+ * depth. Nothing may sleep in a section (schedule() refuses to), so a
  * CPU holds no RCU-protected reference whenever its depth is 0 at
  *   - a timer tick or IPI that interrupted it (rcu_sched_clock_irq,
  *     rcu_exp_handler: the depth seen is the interrupted code's),

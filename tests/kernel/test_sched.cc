@@ -10,6 +10,7 @@
 #include <asm/kstack.h>
 #include <asm/smp.h>
 #include <kernel/kthread.h>
+#include <kernel/mutex.h>
 #include <kernel/percpu.h>
 #include <kernel/sched.h>
 #include <kernel/spinlock.h>
@@ -378,6 +379,48 @@ KTEST(sched, stacks_and_tasks_are_freed_after_join) {
       EXPECT_GE(free_after + 8, free_before);
     }
   }
+}
+
+// ---- mutex ----------------------------------------------------------------------
+
+struct Counter {
+  mutex m;
+  uint64_t value = 0;  // only under m
+  std::atomic<unsigned> inside{0};
+  std::atomic<unsigned> overlaps{0};
+  unsigned iterations = 0;
+};
+
+int mutex_worker(void* arg) {
+  auto* c = static_cast<Counter*>(arg);
+  for (unsigned i = 0; i < c->iterations; i++) {
+    MutexGuard g{c->m};
+    if (c->inside.fetch_add(1) != 0) c->overlaps.fetch_add(1);
+    const uint64_t v = c->value;
+    if (i % 16 == 0) msleep(1);  // sleep holding it: others must queue
+    else if (i % 4 == 0) yield();
+    c->value = v + 1;
+    c->inside.fetch_sub(1);
+  }
+  return 0;
+}
+
+KTEST(sched, mutex_excludes_and_sleeping_waiters_get_it) {
+  constexpr unsigned kThreads = 6;
+  static Counter c;
+  c.iterations = 200;
+  task_struct* t[kThreads];
+  for (unsigned i = 0; i < kThreads; i++) {
+    t[i] = kthread_run(mutex_worker, &c, "mutex/%u", i);
+    ASSERT_NE(t[i], nullptr);
+  }
+  for (unsigned i = 0; i < kThreads; i++) EXPECT_EQ(kthread_join(t[i]), 0);
+  EXPECT_EQ(c.overlaps.load(), 0u);
+  EXPECT_EQ(c.value, uint64_t{kThreads} * c.iterations);
+  EXPECT_FALSE(mutex_is_locked(&c.m));
+  EXPECT_TRUE(mutex_trylock(&c.m));
+  EXPECT_FALSE(mutex_trylock(&c.m));
+  mutex_unlock(&c.m);
 }
 
 }  // namespace
