@@ -19,6 +19,8 @@
  */
 #include <kernel/ktest.h>
 
+#include <kernel/preempt.h>
+
 #include <kernel/printk.h>
 #include <lib/glob.h>
 #include <lib/string.h>
@@ -161,7 +163,12 @@ KTestTotals ktest_run(const char* spec) {
       const KTestCase& c = *cp;
       case_no++;
       KTestContext ctx;
+      const unsigned preempt_before = preempt_count();
       c.fn(ctx);
+      // A case must not leave a lock held (or a count unbalanced): the
+      // next sleep would be from atomic context.
+      if (preempt_count() != preempt_before)
+        ctx.fail(__FILE__, __LINE__, "preempt_count %u after the case, %u before", preempt_count(), preempt_before);
       if (ctx.failed()) {
         suite_failed++;
         totals.failed++;

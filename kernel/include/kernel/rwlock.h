@@ -62,13 +62,20 @@ class RwLock {
     }
   }
   bool try_lock() {
+    preempt_disable();
     uint32_t s = state_.load(std::memory_order_relaxed);
-    return (s & ~WRITER_WAITING) == 0 &&
-           state_.compare_exchange_strong(s, WRITER, std::memory_order_acquire, std::memory_order_relaxed);
+    if ((s & ~WRITER_WAITING) == 0 &&
+        state_.compare_exchange_strong(s, WRITER, std::memory_order_acquire, std::memory_order_relaxed))
+      return true;
+    preempt_enable();
+    return false;
   }
   // Clears WRITER and any waiting bit: waiting writers set it again while
   // they spin, readers get a chance in between.
-  void unlock() { state_.store(0, std::memory_order_release); }
+  void unlock() {
+    state_.store(0, std::memory_order_release);
+    preempt_enable();
+  }
 
   bool is_locked() const { return state_.load(std::memory_order_relaxed) & ~WRITER_WAITING; }
   bool is_write_locked() const { return state_.load(std::memory_order_relaxed) & WRITER; }
