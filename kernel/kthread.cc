@@ -21,6 +21,7 @@
 #include <new>
 
 #include <asm/kstack.h>
+#include <kernel/errno.h>
 #include <kernel/panic.h>
 #include <kernel/printk.h>
 #include <kernel/wait.h>
@@ -129,5 +130,7 @@ void task_dead_notify(task_struct* p) {
 
 extern "C" [[noreturn]] void kthread_main() {
   task_struct* self = get_current();
+  // Stopped before it ever ran: like Linux, the function is not called.
+  if (self->should_stop.load(std::memory_order_acquire)) kthread_exit(-EINTR);
   kthread_exit(self->threadfn(self->data));
 }

@@ -246,15 +246,26 @@ void sched_init_secondary() {
 
 void cpu_startup_entry() { do_idle(); }
 
+namespace {
+
+// Switches until no reschedule is pending; returns with interrupts on, or
+// off when `irqs_off_after` (the trap exit's path).
+void schedule_loop(bool preempt, bool irqs_off_after) {
+  do {
+    preempt_disable();
+    __schedule(preempt);
+    if (irqs_off_after) local_irq_disable();
+    preempt_enable_no_resched();
+  } while (need_resched_here());
+}
+
+}  // namespace
+
 void schedule() {
   if (preempt_count() != 0 || rcu_read_lock_nesting() != 0)
     panic("sched: schedule() from atomic context (preempt_count %u, RCU nesting %u) in %s", preempt_count(),
           rcu_read_lock_nesting(), get_current()->comm);
-  do {
-    preempt_disable();
-    __schedule(false);
-    preempt_enable_no_resched();
-  } while (__atomic_load_n(&this_cpu()->need_resched, __ATOMIC_RELAXED));
+  schedule_loop(false, false);
 }
 
 void yield() {
@@ -264,21 +275,10 @@ void yield() {
 
 void preempt_schedule() {
   if (preempt_count() != 0 || irqs_disabled() || !get_current()) return;
-  do {
-    preempt_disable();
-    __schedule(true);
-    preempt_enable_no_resched();
-  } while (__atomic_load_n(&this_cpu()->need_resched, __ATOMIC_RELAXED));
+  schedule_loop(true, false);
 }
 
-void preempt_schedule_irq() {
-  do {
-    preempt_disable();
-    __schedule(true);
-    local_irq_disable();
-    preempt_enable_no_resched();
-  } while (__atomic_load_n(&this_cpu()->need_resched, __ATOMIC_RELAXED));
-}
+void preempt_schedule_irq() { schedule_loop(true, true); }
 
 bool preemptible_at_irq_exit(uint64_t interrupted_sstatus) {
   const cpu* c = this_cpu();

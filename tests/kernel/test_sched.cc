@@ -9,9 +9,11 @@
 
 #include <asm/kstack.h>
 #include <asm/smp.h>
+#include <kernel/errno.h>
 #include <kernel/kthread.h>
 #include <kernel/mutex.h>
 #include <kernel/percpu.h>
+#include <kernel/rwlock.h>
 #include <kernel/sched.h>
 #include <kernel/spinlock.h>
 #include <kernel/time.h>
@@ -85,6 +87,12 @@ KTEST(sched, created_thread_waits_for_wake_up_process) {
   EXPECT_TRUE(wake_up_process(t));
   EXPECT_EQ(kthread_join(t), 7);
   EXPECT_TRUE(created_ran.load());
+  // Stopped before it ever ran: its function is never called.
+  created_ran.store(false);
+  t = kthread_create(note_ran, nullptr, "never");
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(kthread_stop(t), -EINTR);
+  EXPECT_FALSE(created_ran.load());
   // Waking the running caller is a no-op that reports so.
   EXPECT_FALSE(wake_up_process(get_current()));
 }
@@ -421,6 +429,39 @@ KTEST(sched, mutex_excludes_and_sleeping_waiters_get_it) {
   EXPECT_TRUE(mutex_trylock(&c.m));
   EXPECT_FALSE(mutex_trylock(&c.m));
   mutex_unlock(&c.m);
+}
+
+// ---- preemption count ---------------------------------------------------------
+
+// Every lock raises preempt_count while held and restores it on every way
+// out (the rwlock's writer side once leaked one per write lock).
+KTEST(sched, locks_raise_and_restore_preempt_count) {
+  const unsigned base = preempt_count();
+  SpinLock s;
+  s.lock();
+  EXPECT_EQ(preempt_count(), base + 1);
+  EXPECT_FALSE(s.try_lock());
+  EXPECT_EQ(preempt_count(), base + 1);
+  s.unlock();
+  EXPECT_EQ(preempt_count(), base);
+  EXPECT_TRUE(s.try_lock());
+  s.unlock();
+  RwLock rw;
+  rw.lock();
+  EXPECT_EQ(preempt_count(), base + 1);
+  EXPECT_FALSE(rw.try_lock());
+  EXPECT_FALSE(rw.try_lock_shared());
+  EXPECT_EQ(preempt_count(), base + 1);
+  rw.unlock();
+  EXPECT_EQ(preempt_count(), base);
+  rw.lock_shared();
+  EXPECT_TRUE(rw.try_lock_shared());
+  EXPECT_EQ(preempt_count(), base + 2);
+  rw.unlock_shared();
+  rw.unlock_shared();
+  EXPECT_TRUE(rw.try_lock());
+  rw.unlock();
+  EXPECT_EQ(preempt_count(), base);
 }
 
 }  // namespace

@@ -22,7 +22,8 @@ task_struct* kthread_run(int (*threadfn)(void*), void* data, const char* namefmt
 // Before its first wakeup: the thread only ever runs on `cpu`.
 void kthread_bind(task_struct* p, unsigned cpu);
 bool kthread_should_stop();
-// Sets should_stop, wakes the thread, then kthread_join().
+// Sets should_stop, wakes the thread, then kthread_join(). A thread that
+// never ran exits with -EINTR without calling its function.
 int kthread_stop(task_struct* p);
 // Waits until p has exited and is off its CPU, frees it; its exit code.
 int kthread_join(task_struct* p);

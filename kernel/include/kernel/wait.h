@@ -55,11 +55,14 @@ inline bool wq_has_sleeper(wait_queue_head* wq) {
 }
 
 template <typename Cond>
-void wait_event(wait_queue_head& wq, Cond cond) {
+void __wait_event(wait_queue_head& wq, Cond cond, bool exclusive) {
   if (cond()) return;
   wait_queue_entry w;
   for (;;) {
-    prepare_to_wait(&wq, &w, TASK_UNINTERRUPTIBLE);
+    if (exclusive)
+      prepare_to_wait_exclusive(&wq, &w, TASK_UNINTERRUPTIBLE);
+    else
+      prepare_to_wait(&wq, &w, TASK_UNINTERRUPTIBLE);
     if (cond()) break;
     schedule();
   }
@@ -67,15 +70,13 @@ void wait_event(wait_queue_head& wq, Cond cond) {
 }
 
 template <typename Cond>
+void wait_event(wait_queue_head& wq, Cond cond) {
+  __wait_event(wq, cond, false);
+}
+
+template <typename Cond>
 void wait_event_exclusive(wait_queue_head& wq, Cond cond) {
-  if (cond()) return;
-  wait_queue_entry w;
-  for (;;) {
-    prepare_to_wait_exclusive(&wq, &w, TASK_UNINTERRUPTIBLE);
-    if (cond()) break;
-    schedule();
-  }
-  finish_wait(&wq, &w);
+  __wait_event(wq, cond, true);
 }
 
 // Waits at most `timeout` ticks. Returns 0 if the condition is still false
