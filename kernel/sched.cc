@@ -40,10 +40,13 @@
  * reschedule is pending. A wakeup sets need_resched only on a CPU that
  * runs its idle task (IPI if remote): running tasks finish their slice.
  *
- * Each switch reports an RCU quiescent state for the CPU.
+ * Each switch reports an RCU quiescent state for the CPU and loads the
+ * next task's address space (its mm from kthread_use_mm, else the
+ * kernel's page table).
  */
 #include <kernel/sched.h>
 
+#include <asm/active_mm.h>
 #include <asm/csr.h>
 #include <asm/kstack.h>
 #include <asm/smp.h>
@@ -149,6 +152,7 @@ void __schedule(bool preempt) {
   if (next->time_slice == 0) next->time_slice = kTimeSliceTicks;
   next->on_cpu.store(true, std::memory_order_relaxed);
   c->curr = next;
+  switch_mm_irqs_off(next->mm);
   prev = __switch_to(prev, next);
   // Here `next` runs; prev is the task switched away from on this CPU.
   finish_task_switch(prev);

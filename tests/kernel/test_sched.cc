@@ -7,7 +7,9 @@
 
 #include <atomic>
 
+#include <asm/active_mm.h>
 #include <asm/kstack.h>
+#include <asm/uaccess.h>
 #include <asm/smp.h>
 #include <kernel/errno.h>
 #include <kernel/kthread.h>
@@ -19,6 +21,8 @@
 #include <kernel/time.h>
 #include <kernel/wait.h>
 #include <lib/bitops.h>
+#include <mm/memory.h>
+#include <mm/mmap.h>
 #include <mm/page_alloc.h>
 
 namespace {
@@ -462,6 +466,68 @@ KTEST(sched, locks_raise_and_restore_preempt_count) {
   EXPECT_TRUE(rw.try_lock());
   rw.unlock();
   EXPECT_EQ(preempt_count(), base);
+}
+
+// ---- address spaces follow the task -------------------------------------------
+
+struct MmUser {
+  mm_struct* mm;
+  unsigned long addr;
+  std::atomic<bool> wrote{false};
+  int put = -1, get = -1;
+  uint8_t value = 0;
+  bool mm_kept = false;
+};
+
+int use_mm_across_sleep(void* arg) {
+  auto* u = static_cast<MmUser*>(arg);
+  kthread_use_mm(u->mm);
+  u->put = put_user_u8(0x5a, u->addr);
+  u->wrote.store(true);
+  msleep(30);  // the other thread runs here meanwhile
+  u->mm_kept = current_mm() == u->mm && get_current()->mm == u->mm;
+  u->get = get_user_u8(&u->value, u->addr);
+  kthread_unuse_mm(u->mm);
+  return current_mm() == nullptr && get_current()->mm == nullptr ? 0 : 1;
+}
+
+int sees_no_mm(void* arg) {
+  auto* u = static_cast<MmUser*>(arg);
+  while (!u->wrote.load()) msleep(1);
+  return current_mm() == nullptr ? 0 : 1;
+}
+
+KTEST(sched, kthread_use_mm_follows_the_task_across_switches) {
+  mm_struct* mm = mm_alloc();
+  ASSERT_NE(mm, nullptr);
+  if (mm_alloc_pgd(mm)) {
+    mmput(mm);
+    KTEST_FAIL("no memory for a page table");
+    return;
+  }
+  MmUser u;
+  u.mm = mm;
+  u.addr = static_cast<unsigned long>(sys_mmap(mm, 0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, ~0ul, 0));
+  ASSERT_LT(u.addr, TASK_SIZE);
+  unsigned target = 0;
+  for (unsigned c = 0; c < NR_CPUS; c++)
+    if (cpu_online(c)) target = c;
+  task_struct* a = kthread_create(use_mm_across_sleep, &u, "usemm");
+  task_struct* b = kthread_create(sees_no_mm, &u, "nomm");
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  kthread_bind(a, target);
+  kthread_bind(b, target);
+  wake_up_process(a);
+  wake_up_process(b);
+  EXPECT_EQ(kthread_join(b), 0);  // ran on a's CPU while a slept: the kernel's table
+  EXPECT_EQ(kthread_join(a), 0);
+  EXPECT_EQ(u.put, 0);
+  EXPECT_EQ(u.get, 0);
+  EXPECT_EQ(u.value, 0x5a);
+  EXPECT_TRUE(u.mm_kept);
+  EXPECT_EQ(current_mm(), nullptr);
+  mmput(mm);
 }
 
 }  // namespace

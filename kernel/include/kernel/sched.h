@@ -4,8 +4,8 @@
  * A task_struct is one kernel thread: its saved registers (thread, first:
  * switch.S reaches it at offset 0), its guarded kernel stack, and its
  * scheduling state. There is no user mode yet, so every task is a kernel
- * thread and `mm` is null (kthread_use_mm borrows an address space per CPU,
- * asm/active_mm.h).
+ * thread and `mm` is null except between kthread_use_mm and
+ * kthread_unuse_mm (asm/active_mm.h); a context switch loads next->mm.
  *
  * States are Linux's: TASK_RUNNING (on a run queue or running),
  * TASK_INTERRUPTIBLE / TASK_UNINTERRUPTIBLE (blocked until a wakeup; there
@@ -72,7 +72,7 @@ struct task_struct {
   sched_entity se = {};
   list_head run_list;               // on its run queue while runnable and not running
   SpinLock pi_lock;                 // serialises wakeups of this task
-  mm_struct* mm = nullptr;          // null: a kernel thread
+  mm_struct* mm = nullptr;          // null: a kernel thread (unless in kthread_use_mm)
   // kthread
   int (*threadfn)(void*) = nullptr;
   void* data = nullptr;
