@@ -29,6 +29,30 @@ namespace {
 
 uint64_t now_ms() { return ktime_get_ns() / 1000000; }
 
+// The highest online CPU: a secondary when there is one, so the boot task
+// can watch from CPU 0.
+unsigned last_online_cpu() {
+  unsigned last = 0;
+  for (unsigned c = 0; c < NR_CPUS; c++)
+    if (cpu_online(c)) last = c;
+  return last;
+}
+
+// Two threads bound to `cpu`, not yet woken; false when out of memory.
+bool create_bound_pair(unsigned cpu, int (*fa)(void*), int (*fb)(void*), void* arg, task_struct** a,
+                       task_struct** b) {
+  *a = kthread_create(fa, arg, "pair/a");
+  *b = kthread_create(fb, arg, "pair/b");
+  if (!*a || !*b) {
+    if (*a) kthread_stop(*a);
+    if (*b) kthread_stop(*b);
+    return false;
+  }
+  kthread_bind(*a, cpu);
+  kthread_bind(*b, cpu);
+  return true;
+}
+
 // ---- run, exit, join ----------------------------------------------------------
 
 int triple_plus_one(void* arg) { return static_cast<int>(reinterpret_cast<uintptr_t>(arg)) * 3 + 1; }
@@ -176,22 +200,15 @@ int other_on_same_cpu(void* arg) {
 }
 
 KTEST(sched, cpu_bound_thread_is_preempted) {
-  // The last online CPU: a secondary when there is one, so the boot task
-  // can watch from CPU 0; on -smp 1 all three share CPU 0.
-  unsigned target = 0;
-  for (unsigned c = 0; c < NR_CPUS; c++)
-    if (cpu_online(c)) target = c;
+  // On -smp 1 all three share CPU 0.
+  const unsigned target = last_online_cpu();
   static PreemptPair p;
   p.stop.store(false);
   p.hog_running.store(false);
   p.other_ran.store(false);
   p.hog_loops.store(0);
-  task_struct* hog = kthread_create(cpu_hog, &p, "hog");
-  task_struct* other = kthread_create(other_on_same_cpu, &p, "other");
-  ASSERT_NE(hog, nullptr);
-  ASSERT_NE(other, nullptr);
-  kthread_bind(hog, target);
-  kthread_bind(other, target);
+  task_struct *hog, *other;
+  ASSERT_TRUE(create_bound_pair(target, cpu_hog, other_on_same_cpu, &p, &hog, &other));
   wake_up_process(hog);
   while (!p.hog_running.load()) msleep(1);
   wake_up_process(other);
@@ -509,15 +526,8 @@ KTEST(sched, kthread_use_mm_follows_the_task_across_switches) {
   u.mm = mm;
   u.addr = static_cast<unsigned long>(sys_mmap(mm, 0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, ~0ul, 0));
   ASSERT_LT(u.addr, TASK_SIZE);
-  unsigned target = 0;
-  for (unsigned c = 0; c < NR_CPUS; c++)
-    if (cpu_online(c)) target = c;
-  task_struct* a = kthread_create(use_mm_across_sleep, &u, "usemm");
-  task_struct* b = kthread_create(sees_no_mm, &u, "nomm");
-  ASSERT_NE(a, nullptr);
-  ASSERT_NE(b, nullptr);
-  kthread_bind(a, target);
-  kthread_bind(b, target);
+  task_struct *a, *b;
+  ASSERT_TRUE(create_bound_pair(last_online_cpu(), use_mm_across_sleep, sees_no_mm, &u, &a, &b));
   wake_up_process(a);
   wake_up_process(b);
   EXPECT_EQ(kthread_join(b), 0);  // ran on a's CPU while a slept: the kernel's table
