@@ -40,9 +40,9 @@
  * reschedule is pending. A wakeup sets need_resched only on a CPU that
  * runs its idle task (IPI if remote): running tasks finish their slice.
  *
- * Each switch reports an RCU quiescent state for the CPU and loads the
- * next task's address space (its mm from kthread_use_mm, else the
- * kernel's page table).
+ * Each switch reports an RCU quiescent state for the CPU, loads the next
+ * task's address space (its mm from kthread_use_mm, else the kernel's
+ * page table) and its probe_fault() catch.
  */
 #include <kernel/sched.h>
 
@@ -153,6 +153,8 @@ void __schedule(bool preempt) {
   next->on_cpu.store(true, std::memory_order_relaxed);
   c->curr = next;
   switch_mm_irqs_off(next->mm);
+  prev->fault_catch = c->fault_catch;  // probe_fault() catches belong to tasks
+  c->fault_catch = next->fault_catch;
   prev = __switch_to(prev, next);
   // Here `next` runs; prev is the task switched away from on this CPU.
   finish_task_switch(prev);

@@ -9,6 +9,7 @@
 
 #include <asm/active_mm.h>
 #include <asm/kstack.h>
+#include <asm/traps.h>
 #include <asm/uaccess.h>
 #include <asm/smp.h>
 #include <kernel/errno.h>
@@ -538,6 +539,53 @@ KTEST(sched, kthread_use_mm_follows_the_task_across_switches) {
   EXPECT_TRUE(u.mm_kept);
   EXPECT_EQ(current_mm(), nullptr);
   mmput(mm);
+}
+
+// ---- probe_fault catches follow the task ---------------------------------------
+
+struct ProbeSleep {
+  std::atomic<bool> armed{false};
+  std::atomic<bool> other_done{false};
+  bool other_saw_catch = true;
+  bool caught = false;
+  TrapRecord rec{};
+};
+
+void sleep_then_fault(void* arg) {
+  auto* p = static_cast<ProbeSleep*>(arg);
+  p->armed.store(true);
+  while (!p->other_done.load()) msleep(2);
+  volatile uint64_t* null = nullptr;
+  asm volatile("" : "+r"(null));  // opaque to the compiler: a real load at 0
+  (void)*null;
+}
+
+int probe_across_sleep(void* arg) {
+  auto* p = static_cast<ProbeSleep*>(arg);
+  p->caught = probe_fault(sleep_then_fault, p, &p->rec);
+  return this_cpu()->fault_catch == nullptr ? 0 : 1;
+}
+
+int look_for_catch(void* arg) {
+  auto* p = static_cast<ProbeSleep*>(arg);
+  while (!p->armed.load()) msleep(1);
+  p->other_saw_catch = this_cpu()->fault_catch != nullptr;  // the sleeper's, if it stayed per CPU
+  p->other_done.store(true);
+  return 0;
+}
+
+KTEST(sched, probe_fault_catch_follows_the_task) {
+  static ProbeSleep p;
+  task_struct *a, *b;
+  ASSERT_TRUE(create_bound_pair(last_online_cpu(), probe_across_sleep, look_for_catch, &p, &a, &b));
+  wake_up_process(a);
+  wake_up_process(b);
+  EXPECT_EQ(kthread_join(b), 0);
+  EXPECT_EQ(kthread_join(a), 0);
+  EXPECT_FALSE(p.other_saw_catch);
+  EXPECT_TRUE(p.caught);
+  EXPECT_EQ(p.rec.scause, static_cast<uint64_t>(Scause::LoadPageFault));
+  EXPECT_EQ(p.rec.stval, 0u);
 }
 
 }  // namespace

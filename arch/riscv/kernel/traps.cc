@@ -148,14 +148,15 @@ extern "C" [[noreturn]] void handle_bad_stack(pt_regs* regs) {
 bool probe_fault(void (*fn)(void*), void* arg, TrapRecord* rec) {
   FaultCatch fc;
   fc.record = rec;
-  cpu* c = this_cpu();
-  FaultCatch* const saved = c->fault_catch;
+  // The catch belongs to the task (the context switch moves it), and fn
+  // may sleep and resume on another CPU: this_cpu() is read each time.
+  FaultCatch* const saved = this_cpu()->fault_catch;
   if (kernel_setjmp(&fc.jb) == 0) {
-    c->fault_catch = &fc;
+    this_cpu()->fault_catch = &fc;
     fn(arg);
-    c->fault_catch = saved;
+    this_cpu()->fault_catch = saved;
     return false;
   }
-  c->fault_catch = saved;
+  this_cpu()->fault_catch = saved;
   return true;
 }

@@ -73,6 +73,7 @@ struct task_struct {
   list_head run_list;               // on its run queue while runnable and not running
   SpinLock pi_lock;                 // serialises wakeups of this task
   mm_struct* mm = nullptr;          // null: a kernel thread (unless in kthread_use_mm)
+  FaultCatch* fault_catch = nullptr;  // its probe_fault() catch while it is switched out
   // kthread
   int (*threadfn)(void*) = nullptr;
   void* data = nullptr;

@@ -89,7 +89,8 @@ struct FaultCatch {
   TrapRecord* record;
 };
 
-// Runs fn(arg). If it raises an exception on this hart, the trap is
-// recorded in *rec instead of causing an Oops, fn is abandoned, and
-// probe_fault returns true. Returns false when fn completed.
+// Runs fn(arg). If it raises an exception, the trap is recorded in *rec
+// instead of causing an Oops, fn is abandoned, and probe_fault returns
+// true. Returns false when fn completed. The catch is the calling task's:
+// fn may sleep, and other tasks on the CPU meanwhile are not covered.
 bool probe_fault(void (*fn)(void*), void* arg, TrapRecord* rec);
