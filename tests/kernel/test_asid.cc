@@ -7,6 +7,7 @@
 
 #include <asm/csr.h>
 #include <asm/irqflags.h>
+#include <asm/uaccess.h>
 #include <asm/mmu.h>
 #include <asm/mmu_context.h>
 #include <asm/page.h>
@@ -155,14 +156,11 @@ namespace {
 // to be caught when a hart keeps SUM set and takes no trap between caching
 // a translation and reading it again: the flush tests work that way.
 class UserAccessNoIrq {
- public:
-  UserAccessNoIrq() { csr_set<Csr::Sstatus>(SR_SUM); }
-  ~UserAccessNoIrq() { csr_clear<Csr::Sstatus>(SR_SUM); }
-  UserAccessNoIrq(const UserAccessNoIrq&) = delete;
-  UserAccessNoIrq& operator=(const UserAccessNoIrq&) = delete;
-
  private:
-  IrqSave irq_;  // first: no trap while SUM is set
+  // Members are built in order and destroyed in reverse: interrupts go off
+  // before SUM is set and come back on only after it is cleared.
+  IrqSave irq_;
+  UserAccess user_;
 };
 
 uint64_t peek_user() { return *reinterpret_cast<volatile uint64_t*>(kUserVa); }
