@@ -58,6 +58,15 @@ mm_struct* new_mm() {
   return mm;
 }
 
+// A fork's address space: a new mm that dup_mmap() filled from `parent`,
+// its tree checked.
+mm_struct* fork_mm(mm_struct* parent) {
+  mm_struct* child = new_mm();
+  REQUIRE(dup_mmap(child, parent) == 0);
+  check_mm(child);
+  return child;
+}
+
 unsigned long map(mm_struct* mm, unsigned long len, unsigned long prot, unsigned long flags, unsigned long addr = 0) {
   const long r = sys_mmap(mm, addr, len, prot, flags, ~0ul, 0);
   REQUIRE(r > 0);
@@ -99,9 +108,7 @@ TEST_CASE("fork: dup_mmap shares pages copy-on-write, each side's write is priva
   const auto a = map(parent, 2 * P, RW, ANON);
   poke(parent, a, 0xaa);
   poke(parent, a + P, 0x11);
-  mm_struct* child = new_mm();
-  REQUIRE(dup_mmap(child, parent) == 0);
-  check_mm(child);
+  mm_struct* child = fork_mm(parent);
   CHECK(child->total_vm == parent->total_vm);
   CHECK(mm_translate(child, a).pa == mm_translate(parent, a).pa);
   CHECK(refs(parent, a) == 2);
@@ -133,9 +140,7 @@ TEST_CASE("fork: shared anonymous memory stays shared, MAP_DONTFORK-like VM_DONT
   poke(parent, s, 1);
   const auto d = map(parent, P, PROT_READ, ANON);
   find_vma(parent, d)->vm_flags |= VM_DONTCOPY;
-  mm_struct* child = new_mm();
-  REQUIRE(dup_mmap(child, parent) == 0);
-  check_mm(child);
+  mm_struct* child = fork_mm(parent);
   CHECK(find_vma_intersection(child, d, d + P) == nullptr);
   poke(child, s, 2);
   CHECK(peek(parent, s) == 2);
@@ -173,8 +178,7 @@ TEST_CASE("hugetlb: megapage leaves, zeroed, copy-on-write across fork") {
   CHECK(mm_translate(mm, a).level == 1);
   poke(mm, a + HPAGE_SIZE - 1, 5);
   CHECK(peek(mm, a + HPAGE_SIZE - 1) == 5);
-  mm_struct* child = new_mm();
-  REQUIRE(dup_mmap(child, mm) == 0);
+  mm_struct* child = fork_mm(mm);
   poke(child, a + HPAGE_SIZE - 1, 6);
   CHECK(peek(mm, a + HPAGE_SIZE - 1) == 5);
   CHECK(mm_translate(child, a).level == 1);
@@ -235,8 +239,7 @@ TEST_CASE("random faults, forks, mprotect, munmap, madvise: every page comes bac
       const Access r = access(mm, addr, false, &v);
       if (r == Access::Ok) CHECK(v == (data[i].count(addr) ? data[i][addr] : 0));
     } else if (op < 85 && mms.size() < 6) {
-      mm_struct* child = new_mm();
-      REQUIRE(dup_mmap(child, mm) == 0);
+      mm_struct* child = fork_mm(mm);
       mms.push_back(child);
       data.push_back(data[i]);
     } else if (op < 88 && mms.size() > 1) {
@@ -304,8 +307,7 @@ TEST_CASE("shared anonymous memory lives in its object: MADV_DONTNEED and split 
   REQUIRE(sys_madvise(parent, s, 4 * P, MADV_DONTNEED) == 0);
   CHECK(!mm_translate(parent, s).present);
   CHECK(peek(parent, s) == 11);  // back from the object, not a zero page
-  mm_struct* child = new_mm();
-  REQUIRE(dup_mmap(child, parent) == 0);
+  mm_struct* child = fork_mm(parent);
   // Split the parent's mapping; the child still shares every page.
   REQUIRE(sys_mprotect(parent, s + P, P, PROT_READ) == 0);
   REQUIRE(sys_munmap(parent, s, P) == 0);
