@@ -209,6 +209,7 @@ test: deps
 	@tools/run-host-tests $(BUILD)/host/unit-tests $(BUILD)/results/host.txt > $(BUILD)/results/host.log 2>&1 || \
 	  { echo "   FAILED; log: $(BUILD)/results/host.log"; tail -n 30 $(BUILD)/results/host.log; }
 	@tools/test-user $(BUILD) $(BUILD)/results || true
+	@tools/test-programs $(BUILD) $(BUILD)/results || true
 	@tools/test-qemu $(BUILD) $(BUILD)/results $(BUILD)/clang/Image || true
 	@tools/summarize $(BUILD)/results
 
@@ -232,9 +233,9 @@ bench:
 	  --plot $(BUILD)/bench/slab.png | tee $(BUILD)/bench/ratios.txt
 
 run: deps
-	@$(MAKE) --no-print-directory kernel
+	@$(MAKE) --no-print-directory kernel initramfs
 	tools/run-qemu --board $(BOARD) --smp $(SMP) --mem $(MEM) --image $(BUILD)/Image \
-	  --append "$(strip $(if $(KTEST),ktest=$(KTEST)) $(APPEND))" --interactive
+	  --initrd $(BUILD)/initramfs.cpio --append "$(strip $(if $(KTEST),ktest=$(KTEST)) $(APPEND))" --interactive
 
 # Boot media for a board: build/<board>/{boot.scr,boot.img,sdcard.img}.
 image: deps

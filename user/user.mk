@@ -1,6 +1,7 @@
 # User programs for the Linux riscv64 ABI, included from the Makefile.
 #
-#   user/*.c        -> $(BUILD)/user/<name>        programs for the initramfs (/bin)
+#   user/*.c        -> $(BUILD)/user/<name>        programs for the initramfs (/bin;
+#                                                  user/init.c is /init, pid 1)
 #   tests/user/*.c  -> $(BUILD)/user/tests/<name>  ABI conformance programs (/tests)
 #
 # Static, against Debian's cross glibc (libc6-dev-riscv64-cross, pulled in
@@ -8,7 +9,9 @@
 # programs are ET_EXEC, not static PIE. `make initramfs` packs both sets
 # into $(BUILD)/initramfs.cpio with tools/mkinitramfs. `make check-user`
 # runs the tests under qemu-riscv64 (the host Linux kernel answers) and
-# keeps their output as the reference in $(BUILD)/user/ref/qemu-user/.
+# keeps their output as the reference in $(BUILD)/user/ref/qemu-user/;
+# `make check-programs` runs the shell, the tools and the demos under
+# qemu-riscv64 (tools/test-programs).
 
 USER_CC     := riscv64-linux-gnu-gcc
 USER_CFLAGS := -static -O2 -g -std=gnu11 -Wall -Wextra -Werror
@@ -29,14 +32,19 @@ INITRAMFS_ROOT := $(BUILD)/initramfs-root
 $(BUILD)/initramfs.cpio: $(USER_PROGS) $(USER_TESTS) tools/mkinitramfs
 	$(quiet) CPIO $@
 	$(Q)rm -rf $(INITRAMFS_ROOT) && mkdir -p $(INITRAMFS_ROOT)/bin $(INITRAMFS_ROOT)/tests
-	$(Q)$(if $(USER_PROGS),cp $(USER_PROGS) $(INITRAMFS_ROOT)/bin/)
+	$(Q)cp $(BUILD)/user/init $(INITRAMFS_ROOT)/init
+	$(Q)cp $(filter-out $(BUILD)/user/init,$(USER_PROGS)) $(INITRAMFS_ROOT)/bin/
 	$(Q)$(if $(USER_TESTS),cp $(USER_TESTS) $(INITRAMFS_ROOT)/tests/)
 	$(Q)tools/mkinitramfs $(INITRAMFS_ROOT) $@
 
-.PHONY: user initramfs check-user
+.PHONY: user initramfs check-user check-programs
 user: $(USER_PROGS) $(USER_TESTS)
 initramfs: $(BUILD)/initramfs.cpio
 
 check-user: deps
 	@$(MAKE) --no-print-directory user
 	@tools/test-user $(BUILD) $(BUILD)/results
+
+check-programs: deps
+	@$(MAKE) --no-print-directory user
+	@tools/test-programs $(BUILD) $(BUILD)/results
