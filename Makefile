@@ -65,6 +65,11 @@ CXXFLAGS_KERNEL := -std=c++20 $(ARCHFLAGS) -mcmodel=medany -O2 -g \
   -D__KERNEL__ $(INCLUDES) $(WARNINGS) -MMD -MP
 ASFLAGS_KERNEL := $(ARCHFLAGS) -mcmodel=medany -D__ASSEMBLY__ -D__KERNEL__ \
   $(INCLUDES) -MMD -MP -g
+# The only code that touches FP registers (user FP state, and the user-mode
+# self-test programs) is assembly that may use F/D; the C++ never does.
+FP_MARCH := $(if $(IS_CLANG),-march=rv64imafdc,-march=rv64imafdc_zicsr_zifencei)
+FP_ASM_OBJS := $(BUILD)/obj/arch/riscv/kernel/fpu.o $(BUILD)/obj/tests/kernel/user_progs.o
+$(FP_ASM_OBJS): ASFLAGS_KERNEL += $(FP_MARCH)
 
 # ---- kernel sources ----------------------------------------------------------
 KERNEL_DIRS := arch/riscv/boot arch/riscv/kernel arch/riscv/mm kernel kernel/drivers mm lib tests/kernel

@@ -11,8 +11,8 @@
  * in the task) because the joiner may free the task as soon as it sees
  * the zombie: nothing may touch the task after that store.
  *
- * Pids count up from 2 (0 is every idle task, 1 the boot path) and are not
- * reused yet; pid_max and a pid bitmap come with processes.
+ * Pids come from kernel/pid.cc (0 is every idle task, 1 the boot path,
+ * which becomes init) and go back when the task_struct is freed.
  */
 #include <kernel/kthread.h>
 
@@ -24,6 +24,8 @@
 #include <kernel/errno.h>
 #include <kernel/panic.h>
 #include <kernel/printk.h>
+#include <kernel/process.h>
+#include <kernel/time.h>
 #include <kernel/wait.h>
 #include <lib/string.h>
 #include <mm/slab.h>
@@ -32,29 +34,21 @@ namespace {
 
 kmem_cache* task_cachep;
 std::atomic<long> live_tasks{0};
-std::atomic<int> next_pid{2};
 wait_queue_head task_exit_wait;
 
 void free_task(task_struct* p) {
   free_kernel_stack(p->stack);
+  free_pid(p->pid);
   p->~task_struct();
   kmem_cache_free(task_cachep, p);
   live_tasks.fetch_sub(1, std::memory_order_relaxed);
 }
 
 task_struct* vcreate(int (*threadfn)(void*), void* data, const char* namefmt, va_list ap) {
-  void* mem = kmem_cache_alloc(task_cachep, GFP_KERNEL);
-  if (!mem) return nullptr;
-  task_struct* p = new (mem) task_struct;
-  vsnprintf(p->comm, sizeof(p->comm), namefmt, ap);
-  p->stack = alloc_kernel_stack(p->comm);  // the name lives as long as the stack
-  if (!p->stack) {
-    p->~task_struct();
-    kmem_cache_free(task_cachep, p);
-    return nullptr;
-  }
-  live_tasks.fetch_add(1, std::memory_order_relaxed);
-  p->pid = next_pid.fetch_add(1, std::memory_order_relaxed);
+  char comm[TASK_COMM_LEN];
+  vsnprintf(comm, sizeof(comm), namefmt, ap);
+  task_struct* p = alloc_task(comm);
+  if (!p) return nullptr;
   p->flags = PF_KTHREAD;
   p->threadfn = threadfn;
   p->data = data;
@@ -66,6 +60,34 @@ task_struct* vcreate(int (*threadfn)(void*), void* data, const char* namefmt, va
 }
 
 }  // namespace
+
+task_struct* alloc_task(const char* comm) {
+  const int pid = alloc_pid();
+  if (pid < 0) return nullptr;
+  void* mem = kmem_cache_alloc(task_cachep, GFP_KERNEL);
+  if (!mem) {
+    free_pid(pid);
+    return nullptr;
+  }
+  task_struct* p = new (mem) task_struct;
+  strlcpy(p->comm, comm, sizeof(p->comm));
+  p->stack = alloc_kernel_stack(p->comm);  // the name lives as long as the stack
+  if (!p->stack) {
+    p->~task_struct();
+    kmem_cache_free(task_cachep, p);
+    free_pid(pid);
+    return nullptr;
+  }
+  live_tasks.fetch_add(1, std::memory_order_relaxed);
+  p->pid = p->tgid = pid;
+  p->start_time = rdtime();
+  return p;
+}
+
+void task_reap(task_struct* p) {
+  wait_event(task_exit_wait, [p] { return p->exit_state.load(std::memory_order_acquire) == EXIT_ZOMBIE; });
+  free_task(p);
+}
 
 void task_init() {
   task_cachep = kmem_cache_create("task_struct", sizeof(task_struct), alignof(task_struct), SLAB_PANIC, nullptr);

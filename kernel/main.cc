@@ -8,6 +8,7 @@
 #include <asm/kstack.h>
 #include <asm/mmu.h>
 #include <asm/mmu_context.h>
+#include <asm/ptrace.h>
 #include <asm/sbi.h>
 #include <asm/smp.h>
 #include <asm/traps.h>
@@ -66,5 +67,6 @@ extern "C" [[noreturn]] void start_kernel(unsigned long hartid, uintptr_t dtb_pa
   mm_init();
   kstack_init();
   // Leave head.S's stack (BSS, no guard page) for one with a guard below.
-  call_on_stack(cpu_stack_top(0), start_kernel_on_stack, nullptr);
+  // The top pt_regs stays free: the boot task becomes init (asm/processor.h).
+  call_on_stack(cpu_stack_top(0) - sizeof(pt_regs), start_kernel_on_stack, nullptr);
 }

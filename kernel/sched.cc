@@ -48,11 +48,14 @@
 
 #include <asm/active_mm.h>
 #include <asm/csr.h>
+#include <asm/fpu.h>
+#include <asm/ptrace.h>
 #include <asm/kstack.h>
 #include <asm/smp.h>
 #include <asm/traps.h>
 #include <kernel/panic.h>
 #include <kernel/printk.h>
+#include <kernel/process.h>
 #include <kernel/rcupdate.h>
 #include <kernel/rcutree.h>
 #include <kernel/time.h>
@@ -155,6 +158,7 @@ void __schedule(bool preempt) {
   switch_mm_irqs_off(next->mm);
   prev->fault_catch = c->fault_catch;  // probe_fault() catches belong to tasks
   c->fault_catch = next->fault_catch;
+  switch_to_fpu(prev, next);
   prev = __switch_to(prev, next);
   // Here `next` runs; prev is the task switched away from on this CPU.
   finish_task_switch(prev);
@@ -237,8 +241,11 @@ void sched_init() {
   idle->threadfn = idle_thread_fn;
   idle->thread.sp = stack;
   idle->thread.ra = reinterpret_cast<uint64_t>(&ret_from_kthread);
+  boot->tgid = 1;
+  init_task_rlimits(boot);
   c->curr = boot;
   task_init();
+  pid_init(boot);
 }
 
 void sched_init_secondary() {
@@ -342,6 +349,6 @@ unsigned nr_running_on(unsigned cpu) {
 }
 
 void task_set_thread_entry(task_struct* p) {
-  p->thread.sp = p->stack;
+  p->thread.sp = p->stack - sizeof(pt_regs);  // room for a user frame (asm/processor.h)
   p->thread.ra = reinterpret_cast<uint64_t>(&ret_from_kthread);
 }

@@ -187,6 +187,7 @@ void exit_mmap(mm_struct* mm) {
 }
 
 void mmput(mm_struct* mm) {
+  if (mm->mm_users.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   {
     MmapWriteGuard g{mm};
     exit_mmap(mm);

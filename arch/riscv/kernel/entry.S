@@ -126,18 +126,21 @@ ret_from_exception:
 	andi	s0, s0, SR_SPP
 	bnez	s0, .Lrestore_all
 	/* Back to user mode: next trap finds struct cpu in sscratch and uses
-	 * this (empty) kernel stack. */
+	 * this (empty) kernel stack; tp becomes the user's. */
 	addi	s0, sp, PT_SIZE
 	sd	s0, CPU_KERNEL_SP(tp)
 	csrw	sscratch, tp
+	ld	x4, PT_TP(sp)
 .Lrestore_all:
+	/* Back to the kernel, tp stays: it is the CPU running the code now,
+	 * which need not be the one that took the trap (the task may have
+	 * slept in the handler and been woken on another). */
 	ld	a0, PT_STATUS(sp)
 	ld	a2, PT_EPC(sp)
 	csrw	sstatus, a0
 	csrw	sepc, a2
 	ld	x1, PT_RA(sp)
 	ld	x3, PT_GP(sp)
-	ld	x4, PT_TP(sp)
 	ld	x5, PT_T0(sp)
 	ld	x6, PT_T1(sp)
 	ld	x7, PT_T2(sp)
@@ -167,6 +170,32 @@ ret_from_exception:
 	ld	x31, PT_T6(sp)
 	ld	x2, PT_SP(sp)
 	sret
+
+/*
+ * A new user task's first switch lands here (copy_thread: sp = its user
+ * pt_regs): finish the switch, do the return-to-user work, return to user
+ * mode. s0 = 0 ends backtraces.
+ */
+	.balign	4
+	.globl	ret_from_fork
+ret_from_fork:
+	li	s0, 0
+	call	schedule_tail		/* a0 = prev */
+	mv	a0, sp
+	call	fork_child_return	/* returns with interrupts off */
+	j	ret_from_exception
+
+/*
+ * void ret_to_user(struct pt_regs *regs): a kernel thread becomes a user
+ * process (regs = task_pt_regs(current), set by start_thread).
+ */
+	.balign	4
+	.globl	ret_to_user
+ret_to_user:
+	mv	sp, a0
+	li	s0, 0
+	call	exit_to_user_mode
+	j	ret_from_exception
 
 /*
  * The kernel stack overflowed into its guard: report from this CPU's

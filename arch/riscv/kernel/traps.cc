@@ -7,19 +7,24 @@
  *                 preemption point (kernel/sched.cc)
  *   exceptions    an armed probe_fault() catches any exception first;
  *                 page/access faults -> do_page_fault() (exception table,
- *                 later demand paging); anything else from the kernel is an
- *                 Oops. (User mode does not exist yet: the same Oops path
- *                 reports a user trap until signals arrive.)
+ *                 demand paging); anything else from the kernel is an Oops.
+ *   from user     (do_trap_user) interrupts as above; ecall -> do_syscall;
+ *                 page/access faults -> do_page_fault(); anything else
+ *                 earns the process its signal (user_fault_signal); then
+ *                 exit_to_user_mode() before the return.
  */
 #include <asm/traps.h>
 
 #include <asm/csr.h>
 #include <asm/errata.h>
+#include <asm/irqflags.h>
 #include <asm/kstack.h>
 #include <asm/smp.h>
 #include <kernel/percpu.h>
 #include <kernel/printk.h>
+#include <kernel/process.h>
 #include <kernel/sched.h>
+#include <kernel/syscalls.h>
 #include <kernel/time.h>
 #include <lib/string.h>
 
@@ -100,7 +105,66 @@ void trap_init() {
   csr_write<Csr::Stvec>(reinterpret_cast<uint64_t>(&handle_exception));
 }
 
+namespace {
+
+// What an exception from user mode that is not a page fault or an ecall
+// earns (Linux's riscv do_trap_* table).
+struct UserTrapSignal {
+  int signo, code;
+};
+UserTrapSignal user_trap_signal(Scause cause) {
+  switch (cause) {
+    case Scause::IllegalInstruction: return {SIGILL, ILL_ILLOPC};
+    case Scause::Breakpoint: return {SIGTRAP, TRAP_BRKPT};
+    case Scause::InstructionMisaligned:
+    case Scause::LoadMisaligned:
+    case Scause::StoreMisaligned: return {SIGBUS, BUS_ADRALN};
+    default: return {SIGSEGV, SEGV_MAPERR};
+  }
+}
+
+// A trap taken in user mode. Interrupts stay off for interrupt handling;
+// an ecall or exception runs with them on (it may sleep). Every path ends
+// in exit_to_user_mode.
+void do_trap_user(pt_regs* regs) {
+  if (scause_is_interrupt(regs->cause)) {
+    handle_interrupt(regs);
+  } else {
+    const Scause cause = scause_exception(regs->cause);
+    if (cpu_errata.cip_453 &&
+        (cause == Scause::InstructionPageFault || cause == Scause::InstructionAccessFault))
+      regs->badaddr = sign_extend_sv39(regs->badaddr);
+    switch (cause) {
+      case Scause::EcallFromU:
+        do_syscall(regs);
+        break;
+      case Scause::InstructionPageFault:
+      case Scause::LoadPageFault:
+      case Scause::StorePageFault:
+      case Scause::InstructionAccessFault:
+      case Scause::LoadAccessFault:
+      case Scause::StoreAccessFault:
+        local_irq_enable();
+        do_page_fault(regs);
+        break;
+      default: {
+        local_irq_enable();
+        const UserTrapSignal s = user_trap_signal(cause);
+        user_fault_signal(regs, s.signo, s.code, cause == Scause::IllegalInstruction ? regs->epc : regs->badaddr);
+        break;
+      }
+    }
+  }
+  exit_to_user_mode(regs);
+}
+
+}  // namespace
+
 extern "C" void do_trap(pt_regs* regs) {
+  if (user_mode(regs)) {
+    do_trap_user(regs);
+    return;
+  }
   if (scause_is_interrupt(regs->cause)) {
     handle_interrupt(regs);
     // Preemption point: the tick ended a time slice or a wakeup came for
@@ -129,6 +193,15 @@ extern "C" void do_trap(pt_regs* regs) {
   char what[64];
   snprintf(what, sizeof(what), "Oops - %s", scause_name(regs->cause));
   die(regs, what);
+}
+
+// Until signal delivery exists every such signal takes its default action,
+// which for these is to kill the process (the wait status names the signal).
+void user_fault_signal(pt_regs* regs, int signo, int code, uintptr_t addr) {
+  const task_struct* t = get_current();
+  pr_info("%s[%d]: unhandled signal %d code 0x%x at 0x%016lx in %s\n", t->comm, t->pid, signo, code, addr, t->comm);
+  (void)regs;
+  do_group_exit(exit_status_signaled(signo));
 }
 
 // The trap entry found the interrupted kernel sp too close to (or inside) a

@@ -20,8 +20,8 @@
  *   2. The exception table: a user access or nofault probe resumes at its
  *      fixup.
  *   3. Anything else is a kernel bug: Oops.
- * There are no user tasks yet: a user-mode fault that cannot be resolved
- * ends in an Oops naming the signal it will deliver.
+ * A user-mode fault that cannot be resolved earns the process its signal
+ * (user_fault_signal); from kernel mode without a fixup it is an Oops.
  */
 #include <asm/active_mm.h>
 #include <asm/csr.h>
@@ -93,9 +93,21 @@ void do_page_fault(pt_regs* regs) {
     const UserFault f = do_user_addr_fault(mm, addr, cause, user_mode(regs));
     if (f == UserFault::Resolved) return;  // retry the access
     if (!user_mode(regs) && fixup_exception(regs)) return;  // -EFAULT from a uaccess helper
+    if (user_mode(regs)) {
+      // Out of memory: Linux's OOM killer would pick a victim; the
+      // faulting process is the one we can name.
+      if (f == UserFault::OutOfMemory) user_fault_signal(regs, SIGKILL, 0, addr);
+      else user_fault_signal(regs, user_fault_signo(f), user_fault_code(f), addr);
+      return;
+    }
     if (f == UserFault::OutOfMemory) die(regs, "out of memory on a user fault");
     pr_err("user fault at %#lx: signal %d, si_code %d\n", addr, user_fault_signo(f), user_fault_code(f));
-    die(regs, "unhandled user fault (no tasks to signal yet)");
+    die(regs, "unhandled user fault in kernel mode without a fixup");
+  }
+  if (user_mode(regs)) {
+    // A kernel address, an access fault (PMP), or no address space.
+    user_fault_signal(regs, SIGSEGV, page_fault ? SEGV_MAPERR : SEGV_ACCERR, addr);
+    return;
   }
   if (!user_mode(regs) && repair_access_dirty(addr, cause)) return;
   if (!user_mode(regs) && fixup_exception(regs)) return;

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <asm/fpu.h>
 #include <asm/smp.h>
 #include <kernel/percpu.h>
 #include <kernel/preempt.h>
@@ -41,6 +42,16 @@ constexpr unsigned PF_IDLE = 0x00000002;
 constexpr unsigned PF_KTHREAD = 0x00200000;
 
 constexpr size_t TASK_COMM_LEN = 16;
+
+// Resource limits (Linux's struct rlimit and RLIMIT_* numbering).
+struct rlimit {
+  uint64_t rlim_cur, rlim_max;
+};
+constexpr unsigned RLIMIT_CPU = 0, RLIMIT_FSIZE = 1, RLIMIT_DATA = 2, RLIMIT_STACK = 3, RLIMIT_CORE = 4,
+                   RLIMIT_RSS = 5, RLIMIT_NPROC = 6, RLIMIT_NOFILE = 7, RLIMIT_MEMLOCK = 8, RLIMIT_AS = 9,
+                   RLIMIT_LOCKS = 10, RLIMIT_SIGPENDING = 11, RLIMIT_MSGQUEUE = 12, RLIMIT_NICE = 13,
+                   RLIMIT_RTPRIO = 14, RLIMIT_RTTIME = 15, RLIM_NLIMITS = 16;
+constexpr uint64_t RLIM_INFINITY = ~uint64_t{0};
 
 // Callee-saved state of a task that is not running (switch.S).
 struct thread_struct {
@@ -79,6 +90,21 @@ struct task_struct {
   void* data = nullptr;
   std::atomic<bool> should_stop{false};
   int exit_code = 0;
+  // user processes (kernel/process.h): tree and pids under tasklist_lock
+  int tgid = 0;
+  int exit_signal = 0;          // sent to the parent at exit (SIGCHLD for fork)
+  bool zombie = false;          // exited, wait status in exit_code, not reaped yet
+  task_struct* parent = nullptr;
+  list_head children;           // its children, through their `sibling`
+  list_head sibling;
+  list_head pid_chain;          // pid hash bucket (kernel/pid.cc)
+  uintptr_t set_child_tid = 0;  // CLONE_CHILD_SETTID: the child writes its tid there first
+  uintptr_t clear_child_tid = 0;  // set_tid_address / CLONE_CHILD_CLEARTID: 0 written at exit
+  uintptr_t robust_list = 0;
+  std::atomic<bool>* vfork_done = nullptr;  // CLONE_VFORK: the waiting parent's flag (kernel/fork.cc)
+  rlimit rlim[RLIM_NLIMITS] = {};
+  uint64_t start_time = 0;      // rdtime at creation
+  __riscv_d_ext_state fstate = {};  // user FP registers while switched out (asm/fpu.h)
 };
 
 static_assert(offsetof(task_struct, thread) == 0);
@@ -126,6 +152,12 @@ inline unsigned task_state(const task_struct* p) { return p->__state.load(std::m
 void task_init();
 void task_set_thread_entry(task_struct* p);
 void task_dead_notify(task_struct* p);
+
+// A task_struct with a guarded kernel stack and a pid (kernel/kthread.cc),
+// named comm, not yet runnable; null when out of memory or pids.
+task_struct* alloc_task(const char* comm);
+// Waits until p, which has exited, is off its CPU for good, then frees it.
+void task_reap(task_struct* p);
 
 // Tasks queued or running on a CPU (the idle task not counted).
 unsigned nr_running_on(unsigned cpu);

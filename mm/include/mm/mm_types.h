@@ -104,6 +104,9 @@ struct mm_pt_ops {
 
 struct mm_struct {
   rb_root mm_rb;
+  // Tasks (and kernel users) holding the address space: vfork's child and
+  // CLONE_VM share it; the last mmput() tears it down.
+  std::atomic<int> mm_users{1};
   vm_area_struct* mmap = nullptr;  // lowest VMA (list head)
   std::atomic<vm_area_struct*> vmacache[VMACACHE_SIZE] = {};
   unsigned long highest_vm_end = 0;  // end (plus guard) of the last VMA

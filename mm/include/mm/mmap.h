@@ -53,8 +53,10 @@ pte_t vm_get_page_prot(unsigned long vm_flags);
 // A new empty address space with the default layout (mmap_base below the
 // stack's rlimit and guard, no randomization); null when out of memory.
 mm_struct* mm_alloc();
-// Unmaps everything and frees the mm.
+// Drops a reference (mm_users); the last one unmaps everything and frees
+// the mm. mmget() takes one.
 void mmput(mm_struct* mm);
+inline void mmget(mm_struct* mm) { mm->mm_users.fetch_add(1, std::memory_order_relaxed); }
 void exit_mmap(mm_struct* mm);
 // Creates the VMA and mm_struct caches (once, after kmem_cache_init).
 void proc_caches_init();
@@ -156,3 +158,6 @@ long sys_munmap(mm_struct* mm, unsigned long addr, size_t len);
 long sys_mprotect(mm_struct* mm, unsigned long start, size_t len, unsigned long prot);
 long sys_brk(mm_struct* mm, unsigned long brk);
 long sys_madvise(mm_struct* mm, unsigned long start, size_t len, int behavior);
+// mm/mremap.cc: shrink, or grow in place.
+long sys_mremap(mm_struct* mm, unsigned long addr, unsigned long old_len, unsigned long new_len, unsigned long flags,
+                unsigned long new_addr);

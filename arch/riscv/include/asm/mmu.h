@@ -16,6 +16,9 @@ struct mm_context_t {
   // CPUs whose TLB may hold its translations (remote flushes go there).
   // Only ever grows: with ASIDs a CPU keeps them after switching away.
   std::atomic<uint64_t> cpumask{0};
+  // CPUs that must run fence.i before they next enter user mode in this
+  // address space: code was written to one of its pages (asm/processor.h).
+  std::atomic<uint64_t> icache_stale_mask{0};
 };
 
 // Builds the final kernel page table from the device tree's memory and

@@ -52,12 +52,15 @@ void do_page_fault(pt_regs* regs);
 // uaccess helper): Resolved (retry the access), or the signal it earns.
 struct mm_struct;
 enum class UserFault { Resolved, SegvMapErr, SegvAccErr, BusAdrErr, OutOfMemory };
-constexpr int SIGBUS = 7, SIGSEGV = 11;
-constexpr int SEGV_MAPERR = 1, SEGV_ACCERR = 2, BUS_ADRERR = 1;
+constexpr int SIGILL = 4, SIGTRAP = 5, SIGBUS = 7, SIGKILL = 9, SIGSEGV = 11;
+constexpr int SEGV_MAPERR = 1, SEGV_ACCERR = 2, BUS_ADRALN = 1, BUS_ADRERR = 2, ILL_ILLOPC = 1, TRAP_BRKPT = 1;
 constexpr int user_fault_signo(UserFault f) { return f == UserFault::BusAdrErr ? SIGBUS : SIGSEGV; }
 constexpr int user_fault_code(UserFault f) {
   return f == UserFault::SegvAccErr ? SEGV_ACCERR : f == UserFault::BusAdrErr ? BUS_ADRERR : SEGV_MAPERR;
 }
+// A user-mode fault the process cannot continue from: the signal
+// (signo, si_code, fault address) goes to the current task.
+void user_fault_signal(pt_regs* regs, int signo, int code, uintptr_t addr);
 UserFault do_user_addr_fault(mm_struct* mm, uintptr_t addr, Scause cause, bool user);
 // Sets A (and D for a store) on the kernel leaf mapping addr when that is
 // all the access lacked; true when it did (the access can be retried).

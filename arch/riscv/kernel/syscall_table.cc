@@ -1,0 +1,115 @@
+/*
+ * The riscv64 system-call table: Linux's numbers (asm-generic/unistd.h,
+ * through the toolchain's <asm/unistd.h>) to the sys_* functions of
+ * kernel/syscalls.h.
+ *
+ * Each row is made by syscall_entry<sys_x>: a thunk that reads the
+ * function's arguments from a0..a5 of the pt_regs and converts each to its
+ * parameter type (integers truncate as a C cast does, the way Linux's
+ * SYSCALL_DEFINE wrappers narrow an int). The table is built by a
+ * constexpr function, so it is complete, constant and checked at compile
+ * time; numbers without a row answer -ENOSYS.
+ */
+#include <asm/unistd.h>
+
+#include <array>
+#include <type_traits>
+#include <utility>
+
+#include <asm/ptrace.h>
+#include <kernel/errno.h>
+#include <kernel/syscalls.h>
+
+namespace {
+
+using syscall_fn = long (*)(const pt_regs*);
+
+inline uint64_t syscall_arg(const pt_regs* r, size_t i) {
+  switch (i) {
+    case 0: return r->a0;
+    case 1: return r->a1;
+    case 2: return r->a2;
+    case 3: return r->a3;
+    case 4: return r->a4;
+    default: return r->a5;
+  }
+}
+
+template <typename T>
+T arg_as(uint64_t v) {
+  static_assert(std::is_integral_v<T>, "user pointers are passed as integers (kernel/syscalls.h)");
+  return static_cast<T>(v);
+}
+
+template <auto F>
+struct Thunk;
+
+template <typename R, typename... A, R (*F)(A...)>
+struct Thunk<F> {
+  static_assert(sizeof...(A) <= 6, "riscv64 passes at most six arguments");
+  template <size_t... I>
+  static long invoke([[maybe_unused]] const pt_regs* r, std::index_sequence<I...>) {
+    return F(arg_as<A>(syscall_arg(r, I))...);
+  }
+  static long call(const pt_regs* r) { return invoke(r, std::index_sequence_for<A...>{}); }
+};
+
+template <auto F>
+constexpr syscall_fn syscall_entry = &Thunk<F>::call;
+
+long ni(const pt_regs*) { return -ENOSYS; }
+
+consteval std::array<syscall_fn, __NR_syscalls> make_table() {
+  std::array<syscall_fn, __NR_syscalls> t{};
+  for (auto& e : t) e = ni;
+  // processes
+  t[__NR_exit] = syscall_entry<sys_exit>;
+  t[__NR_exit_group] = syscall_entry<sys_exit_group>;
+  t[__NR_set_tid_address] = syscall_entry<sys_set_tid_address>;
+  t[__NR_clone] = syscall_entry<sys_clone>;
+  t[__NR_wait4] = syscall_entry<sys_wait4>;
+  // identity, limits, system
+  t[__NR_getpid] = syscall_entry<sys_getpid>;
+  t[__NR_getppid] = syscall_entry<sys_getppid>;
+  t[__NR_gettid] = syscall_entry<sys_gettid>;
+  t[__NR_getuid] = syscall_entry<sys_getuid>;
+  t[__NR_geteuid] = syscall_entry<sys_geteuid>;
+  t[__NR_getgid] = syscall_entry<sys_getgid>;
+  t[__NR_getegid] = syscall_entry<sys_getegid>;
+  t[__NR_getresuid] = syscall_entry<sys_getresuid>;
+  t[__NR_getresgid] = syscall_entry<sys_getresgid>;
+  t[__NR_uname] = syscall_entry<sys_uname>;
+  t[__NR_set_robust_list] = syscall_entry<sys_set_robust_list>;
+  t[__NR_prlimit64] = syscall_entry<sys_prlimit64>;
+  t[__NR_getrlimit] = syscall_entry<sys_getrlimit>;
+  t[__NR_setrlimit] = syscall_entry<sys_setrlimit>;
+  t[__NR_getrandom] = syscall_entry<sys_getrandom>;
+  t[__NR_reboot] = syscall_entry<sys_reboot>;
+  t[__NR_sched_yield] = syscall_entry<sys_sched_yield>;
+  // time
+  t[__NR_clock_gettime] = syscall_entry<sys_clock_gettime>;
+  t[__NR_clock_getres] = syscall_entry<sys_clock_getres>;
+  t[__NR_gettimeofday] = syscall_entry<sys_gettimeofday>;
+  t[__NR_nanosleep] = syscall_entry<sys_nanosleep>;
+  t[__NR_clock_nanosleep] = syscall_entry<sys_clock_nanosleep>;
+  // memory
+  t[__NR_brk] = syscall_entry<static_cast<long (*)(unsigned long)>(sys_brk)>;
+  t[__NR_mmap] = syscall_entry<static_cast<long (*)(unsigned long, unsigned long, unsigned long, unsigned long,
+                                                    unsigned long, long)>(sys_mmap)>;
+  t[__NR_munmap] = syscall_entry<static_cast<long (*)(unsigned long, size_t)>(sys_munmap)>;
+  t[__NR_mprotect] = syscall_entry<static_cast<long (*)(unsigned long, size_t, unsigned long)>(sys_mprotect)>;
+  t[__NR_madvise] = syscall_entry<static_cast<long (*)(unsigned long, size_t, int)>(sys_madvise)>;
+  t[__NR_mremap] = syscall_entry<sys_mremap>;
+  return t;
+}
+
+constinit const std::array<syscall_fn, __NR_syscalls> sys_call_table = make_table();
+
+}  // namespace
+
+long invoke_syscall(pt_regs* regs, unsigned long nr) {
+  if (nr >= sys_call_table.size()) return -ENOSYS;
+  return sys_call_table[nr](regs);
+}
+
+long sys_ni_syscall() { return -ENOSYS; }

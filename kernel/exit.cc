@@ -1,0 +1,170 @@
+/*
+ * Process exit and wait4 (Linux's kernel/exit.c).
+ *
+ * do_exit(code), in the dying task:
+ *   1. exit_mm: clear_child_tid gets 0, a vfork parent is released, the
+ *      task leaves its address space (the last user frees it);
+ *   2. if it is init, the machine powers off with init's status as the
+ *      exit code (128 + signal when killed), as DESIGN.md's exit contract;
+ *   3. exit_notify, under tasklist_lock: its children move to init (init
+ *      is woken if one of them is a zombie already), it becomes a zombie
+ *      with its wait status in exit_code, and its parent is woken;
+ *   4. TASK_DEAD and its last schedule(). The task_struct and stack stay
+ *      until the parent reaps it in wait4, which also waits for that last
+ *      switch to be over (task_reap) before freeing them and the pid.
+ *
+ * wait4 sleeps on one global queue, child_exit_wait, that every exit
+ * wakes: simpler than a queue per process and correct, since each waiter
+ * re-checks its own children under tasklist_lock.
+ */
+#include <kernel/process.h>
+
+#include <asm/active_mm.h>
+#include <asm/irqflags.h>
+#include <asm/uaccess.h>
+#include <kernel/errno.h>
+#include <kernel/panic.h>
+#include <kernel/power.h>
+#include <kernel/printk.h>
+#include <kernel/syscalls.h>
+#include <kernel/wait.h>
+#include <lib/container_of.h>
+#include <lib/string.h>
+#include <mm/mmap.h>
+
+namespace {
+
+wait_queue_head child_exit_wait;
+
+// Does child p match wait4's pid argument (Linux's eligible_pid, without
+// process groups: every process is in group 0's stand-in, its own).
+bool eligible(const task_struct* p, int pid) {
+  if (pid > 0) return p->pid == pid;
+  return true;  // -1: any child; 0 / < -1: process groups, one group here
+}
+
+// Children move to init (woken with every other waiter by do_exit, so
+// zombies among them are reaped).
+void forget_original_parent(task_struct* tsk) {
+  task_struct* reaper = child_reaper();
+  while (!list_empty(&tsk->children)) {
+    task_struct* c = container_of(tsk->children.next, &task_struct::sibling);
+    list_del_init(&c->sibling);
+    c->parent = reaper;
+    list_add_tail(&c->sibling, &reaper->children);
+  }
+}
+
+void exit_notify(task_struct* tsk, int status) {
+  SpinLockIrqSaveGuard g{tasklist_lock};
+  forget_original_parent(tsk);
+  tsk->exit_code = status;
+  tsk->zombie = true;
+}
+
+}  // namespace
+
+void mm_release(task_struct* tsk) {
+  if (tsk->clear_child_tid) {
+    const uint32_t zero = 0;
+    (void)copy_to_user(tsk->clear_child_tid, &zero, sizeof(zero));  // a bad pointer is the process's problem
+    tsk->clear_child_tid = 0;
+  }
+  if (tsk->vfork_done) {
+    complete_vfork_done(tsk->vfork_done);
+    tsk->vfork_done = nullptr;
+  }
+}
+
+void exit_mm(task_struct* tsk) {
+  mm_struct* mm = tsk->mm;
+  if (!mm) return;
+  mm_release(tsk);
+  {
+    IrqSave irq;  // the task's mm and the CPU's change together
+    tsk->mm = nullptr;
+    switch_mm_irqs_off(nullptr);
+  }
+  mmput(mm);
+}
+
+void do_exit(long code) {
+  task_struct* tsk = get_current();
+  const int status = static_cast<int>(code);
+  exit_mm(tsk);
+  if (tsk == child_reaper()) {
+    pr_info("init exited: status %#x, powering off\n", status);
+    machine_exit(status_to_shell(status));
+  }
+  exit_notify(tsk, status);
+  wake_up_all(&child_exit_wait);
+  set_current_state(TASK_DEAD);
+  schedule();
+  panic("do_exit: %s (pid %d) ran after its last switch", tsk->comm, tsk->pid);
+}
+
+void do_group_exit(int exit_code) { do_exit(exit_code); }
+
+long sys_exit(int error_code) { do_exit(exit_status_exited(error_code)); }
+
+long sys_exit_group(int error_code) { do_group_exit(exit_status_exited(error_code)); }
+
+long kernel_wait4(int pid, int* status, int options) {
+  if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WALL | __WCLONE)) return -EINVAL;
+  if (pid == INT32_MIN) return -ESRCH;  // -INT_MIN overflows (Linux)
+  task_struct* self = get_current();
+  task_struct* found = nullptr;
+  wait_queue_entry w;
+  long ret;
+  for (;;) {
+    prepare_to_wait(&child_exit_wait, &w, TASK_INTERRUPTIBLE);
+    bool any = false;
+    {
+      SpinLockIrqSaveGuard g{tasklist_lock};
+      for (list_head* e = self->children.next; e != &self->children; e = e->next) {
+        task_struct* c = container_of(e, &task_struct::sibling);
+        if (!eligible(c, pid)) continue;
+        any = true;
+        if (c->zombie) {
+          found = c;
+          list_del_init(&c->sibling);
+          detach_pid(c);
+          break;
+        }
+      }
+    }
+    if (found) {
+      ret = found->pid;
+      break;
+    }
+    if (!any) {
+      ret = -ECHILD;
+      break;
+    }
+    if (options & WNOHANG) {
+      ret = 0;
+      break;
+    }
+    schedule();
+  }
+  finish_wait(&child_exit_wait, &w);
+  if (found) {
+    if (status) *status = found->exit_code;
+    task_reap(found);
+  }
+  return ret;
+}
+
+long sys_wait4(int upid, uintptr_t ustat_addr, int options, uintptr_t uru) {
+  int status = 0;
+  const long ret = kernel_wait4(upid, &status, options);
+  if (ret > 0) {
+    // Linux copies after reaping too: a bad pointer loses the status, not the child.
+    if (ustat_addr && copy_to_user(ustat_addr, &status, sizeof(status))) return -EFAULT;
+    if (uru) {
+      static constexpr uint8_t zero_rusage[144] = {};  // struct rusage: no accounting yet
+      if (copy_to_user(uru, zero_rusage, sizeof(zero_rusage))) return -EFAULT;
+    }
+  }
+  return ret;
+}

@@ -1,0 +1,80 @@
+/*
+ * User processes: pids, the process tree, fork/clone, exit and wait
+ * (kernel/pid.cc, kernel/fork.cc, kernel/exit.cc).
+ *
+ * Each process is one task_struct (no threads: tgid == pid). The tree is
+ * Linux's: task->parent, the parent's `children` list through each
+ * child's `sibling`; both change only under tasklist_lock (interrupts
+ * off). A process that exits becomes a zombie (task->zombie, its wait
+ * status in exit_code) until its parent collects it with wait4; then its
+ * pid is freed with the task_struct. Children of an exiting process move
+ * to init (pid 1), which reaps orphans.
+ */
+#pragma once
+
+#include <stdint.h>
+#include <stdlib.h>  // W* wait options
+
+#include <kernel/sched.h>
+#include <kernel/spinlock.h>
+
+extern SpinLock tasklist_lock;
+
+// ---- pids (kernel/pid.cc) ----
+constexpr int PID_MAX_DEFAULT = 32768;
+constexpr int RESERVED_PIDS = 300;
+// A fresh pid (cyclic, as Linux), or -EAGAIN when none is left.
+int alloc_pid();
+void free_pid(int pid);
+// The pid hash: attach when the task becomes visible, detach when reaped.
+void attach_pid(task_struct* p);
+void detach_pid(task_struct* p);
+// The task with that pid, or null; caller holds tasklist_lock.
+task_struct* find_task_by_pid(int pid);
+// Pids in use (tests).
+unsigned nr_pids_used();
+// The boot path keeps pid 1 (it becomes init).
+void pid_init(task_struct* init);
+task_struct* child_reaper();
+
+// ---- wait statuses (Linux's encoding, <sys/wait.h>) ----
+constexpr int exit_status_exited(int code) { return (code & 0xff) << 8; }
+constexpr int exit_status_signaled(int sig) { return sig & 0x7f; }
+constexpr bool status_exited(int st) { return (st & 0x7f) == 0; }
+constexpr int status_exit_code(int st) { return (st >> 8) & 0xff; }
+constexpr int status_term_sig(int st) { return st & 0x7f; }
+// What a shell reports for it (and QEMU's exit status for init): the exit
+// code, or 128 + the signal.
+constexpr int status_to_shell(int st) { return status_exited(st) ? status_exit_code(st) : 128 + status_term_sig(st); }
+
+// WNOHANG, WUNTRACED, WCONTINUED, __WNOTHREAD, __WALL, __WCLONE: the
+// toolchain's <stdlib.h> defines them (Linux's values) as macros already.
+static_assert(WNOHANG == 1 && WUNTRACED == 2 && WCONTINUED == 8 && __WALL == 0x40000000);
+
+// ---- exit (kernel/exit.cc) ----
+// Ends the calling process with wait status `code` (exit_status_*).
+[[noreturn]] void do_exit(long code);
+[[noreturn]] void do_group_exit(int exit_code);
+// Reaps a child like wait4 (pid semantics, options): its pid, 0 (WNOHANG,
+// none ready), -ECHILD; *status gets the wait status.
+long kernel_wait4(int pid, int* status, int options);
+// The calling process gives up its address space (exit, exec).
+void exit_mm(task_struct* tsk);
+
+// ---- fork (kernel/fork.cc) ----
+struct kernel_clone_args {
+  uint64_t flags;          // CLONE_* without the exit signal
+  int exit_signal;
+  uintptr_t stack;         // new user sp, 0: the parent's
+  uintptr_t tls;
+  uintptr_t parent_tid, child_tid;
+};
+// New process (or thread of mm) from the current one; the child's pid or -errno.
+long kernel_clone(const kernel_clone_args* args);
+// The task lets go of its mm (exit, exec): clear_child_tid, and a vfork
+// parent waiting for that is released.
+void mm_release(task_struct* tsk);
+void complete_vfork_done(std::atomic<bool>* done);
+
+// Default resource limits (Linux's INIT_RLIMITS).
+void init_task_rlimits(task_struct* p);

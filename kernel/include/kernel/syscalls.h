@@ -1,0 +1,77 @@
+/*
+ * System calls: one prototype per sys_* the table dispatches
+ * (arch/riscv/kernel/syscall_table.cc, Linux riscv64 numbers from
+ * asm-generic/unistd.h).
+ *
+ * Arguments arrive in a0..a5 and are converted to each parameter's type
+ * the way Linux's wrappers do (an int parameter takes the low 32 bits of
+ * its register). A user address is an `unsigned long`/`uintptr_t` named
+ * u*: it is only ever dereferenced through copy_{from,to}_user /
+ * strncpy_from_user (asm/uaccess.h), so a hostile value gives -EFAULT.
+ * Results and errors come back in a0: a value, or -errno.
+ *
+ * Each part of the kernel adds the rows and prototypes of its own calls.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+// ---- processes (kernel/exit.cc, kernel/fork.cc, fs/exec.cc) ----
+[[noreturn]] long sys_exit(int error_code);
+[[noreturn]] long sys_exit_group(int error_code);
+long sys_wait4(int upid, uintptr_t ustat_addr, int options, uintptr_t uru);
+long sys_clone(unsigned long clone_flags, unsigned long newsp, uintptr_t uparent_tidptr, unsigned long tls,
+               uintptr_t uchild_tidptr);
+long sys_execve(uintptr_t ufilename, uintptr_t uargv, uintptr_t uenvp);
+long sys_set_tid_address(uintptr_t utidptr);
+
+// ---- identity, limits, system (kernel/sys.cc) ----
+long sys_getpid();
+long sys_getppid();
+long sys_gettid();
+long sys_getuid();
+long sys_geteuid();
+long sys_getgid();
+long sys_getegid();
+long sys_getresuid(uintptr_t uruid, uintptr_t ueuid, uintptr_t usuid);
+long sys_getresgid(uintptr_t urgid, uintptr_t uegid, uintptr_t usgid);
+long sys_uname(uintptr_t uname);
+long sys_set_robust_list(uintptr_t uhead, size_t len);
+long sys_prlimit64(int pid, unsigned resource, uintptr_t unew_rlim, uintptr_t uold_rlim);
+long sys_getrlimit(unsigned resource, uintptr_t urlim);
+long sys_setrlimit(unsigned resource, uintptr_t urlim);
+long sys_getrandom(uintptr_t ubuf, size_t count, unsigned flags);
+long sys_reboot(int magic1, int magic2, unsigned cmd, uintptr_t uarg);
+long sys_sched_yield();
+
+// ---- time (kernel/sys_time.cc) ----
+long sys_clock_gettime(int which_clock, uintptr_t utp);
+long sys_clock_getres(int which_clock, uintptr_t utp);
+long sys_gettimeofday(uintptr_t utv, uintptr_t utz);
+long sys_nanosleep(uintptr_t urqtp, uintptr_t urmtp);
+long sys_clock_nanosleep(int which_clock, int flags, uintptr_t urqtp, uintptr_t urmtp);
+
+// ---- memory (mm/syscalls.cc: the current process's mm) ----
+long sys_brk(unsigned long brk);
+long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags, unsigned long fd,
+              long off);
+long sys_munmap(unsigned long addr, size_t len);
+long sys_mprotect(unsigned long start, size_t len, unsigned long prot);
+long sys_madvise(unsigned long start, size_t len, int behavior);
+long sys_mremap(unsigned long addr, unsigned long old_len, unsigned long new_len, unsigned long flags,
+                unsigned long new_addr);
+
+// Numbers without an implementation.
+long sys_ni_syscall();
+
+// ---- the entry (kernel/entry_common.cc) ----
+struct pt_regs;
+// An ecall from user mode (interrupts off on entry): dispatch a7.
+void do_syscall(pt_regs* regs);
+// The last step before any return to user mode: reschedule while asked,
+// deliver pending signals, make code stores visible; returns with
+// interrupts off.
+extern "C" void exit_to_user_mode(pt_regs* regs);
+// The dispatcher proper (nr out of range or unimplemented: -ENOSYS).
+long invoke_syscall(pt_regs* regs, unsigned long nr);

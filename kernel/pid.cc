@@ -1,0 +1,70 @@
+/*
+ * Pids: a cyclic bitmap allocator (lib/idalloc.h, pid_max 32768, wrapping
+ * to 300 as Linux does) and a hash from pid to task.
+ *
+ * Pid 0 is every idle task; pid 1 belongs to the boot path, which becomes
+ * init. Every other task, kernel threads included, takes a pid when it is
+ * created and gives it back when it is freed (a zombie keeps its pid until
+ * it is reaped). pidmap_lock guards the bitmap; the hash is read and
+ * changed under tasklist_lock.
+ */
+#include <kernel/process.h>
+
+#include <kernel/errno.h>
+#include <lib/container_of.h>
+#include <lib/idalloc.h>
+#include <lib/list.h>
+
+SpinLock tasklist_lock;
+
+namespace {
+
+SpinLock pidmap_lock;
+CyclicIdAllocator<PID_MAX_DEFAULT> pidmap{2, RESERVED_PIDS};
+
+constexpr unsigned kPidHashSize = 256;
+list_head pid_hash[kPidHashSize];
+task_struct* init_task;
+
+list_head& bucket(int pid) { return pid_hash[static_cast<unsigned>(pid) % kPidHashSize]; }
+
+}  // namespace
+
+void pid_init(task_struct* init) {
+  init_task = init;
+  SpinLockIrqSaveGuard g{tasklist_lock};
+  attach_pid(init);
+}
+
+task_struct* child_reaper() { return init_task; }
+
+int alloc_pid() {
+  SpinLockIrqSaveGuard g{pidmap_lock};
+  const int pid = pidmap.alloc();
+  return pid < 0 ? -EAGAIN : pid;
+}
+
+void free_pid(int pid) {
+  if (pid < 2) return;
+  SpinLockIrqSaveGuard g{pidmap_lock};
+  pidmap.free(static_cast<unsigned>(pid));
+}
+
+unsigned nr_pids_used() {
+  SpinLockIrqSaveGuard g{pidmap_lock};
+  return pidmap.used();
+}
+
+void attach_pid(task_struct* p) { list_add_tail(&p->pid_chain, &bucket(p->pid)); }
+
+void detach_pid(task_struct* p) { list_del_init(&p->pid_chain); }
+
+task_struct* find_task_by_pid(int pid) {
+  if (pid <= 0) return nullptr;
+  list_head& b = bucket(pid);
+  for (list_head* e = b.next; e != &b; e = e->next) {
+    task_struct* p = container_of(e, &task_struct::pid_chain);
+    if (p->pid == pid) return p;
+  }
+  return nullptr;
+}

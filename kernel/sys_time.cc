@@ -1,0 +1,138 @@
+/*
+ * Time system calls: clock_gettime/getres, gettimeofday, nanosleep and
+ * clock_nanosleep.
+ *
+ * Every clock reads the timebase (rdtime, ktime_get_ns). MONOTONIC,
+ * MONOTONIC_RAW and BOOTTIME count from boot (nothing suspends);
+ * REALTIME and TAI add the wall-clock offset, 0 since no RTC is read yet
+ * (a Linux without an RTC also starts at the epoch); the CPU-time clocks
+ * report the task's accumulated runtime. Sleeps are tick-granular
+ * (HZ = 100): at least the time asked, up to one tick more.
+ */
+#include <kernel/syscalls.h>
+
+#include <time.h>  // CLOCK_*
+
+#include <asm/csr.h>
+#include <asm/uaccess.h>
+#include <kernel/errno.h>
+#include <kernel/sched.h>
+#include <kernel/time.h>
+
+namespace {
+
+// CLOCK_* and TIMER_ABSTIME come from the toolchain's <time.h> (Linux's values).
+static_assert(CLOCK_REALTIME == 0 && CLOCK_MONOTONIC == 1 && CLOCK_PROCESS_CPUTIME_ID == 2 &&
+              CLOCK_THREAD_CPUTIME_ID == 3 && CLOCK_MONOTONIC_RAW == 4 && CLOCK_REALTIME_COARSE == 5 &&
+              CLOCK_MONOTONIC_COARSE == 6 && CLOCK_BOOTTIME == 7 && CLOCK_REALTIME_ALARM == 8 &&
+              CLOCK_BOOTTIME_ALARM == 9 && CLOCK_TAI == 11 && TIMER_ABSTIME == 1);
+constexpr int64_t NSEC_PER_SEC = 1000000000;
+
+struct kernel_timespec {
+  int64_t tv_sec;
+  int64_t tv_nsec;
+};
+struct kernel_timeval {
+  int64_t tv_sec;
+  int64_t tv_usec;
+};
+
+uint64_t wall_offset_ns = 0;  // realtime - monotonic
+
+uint64_t cputime_ns(const task_struct* t) {
+  const uint64_t ticks = t->se.sum_exec_runtime + (rdtime() - t->se.exec_start);
+  const uint64_t hz = timebase_hz();
+  return ticks / hz * NSEC_PER_SEC + ticks % hz * NSEC_PER_SEC / hz;
+}
+
+// The clock's value in ns, or -EINVAL for an unknown clock.
+int64_t clock_now(int which, bool* ok) {
+  *ok = true;
+  switch (which) {
+    case CLOCK_REALTIME:
+    case CLOCK_REALTIME_COARSE:
+    case CLOCK_REALTIME_ALARM:
+    case CLOCK_TAI: return static_cast<int64_t>(ktime_get_ns() + wall_offset_ns);
+    case CLOCK_MONOTONIC:
+    case CLOCK_MONOTONIC_RAW:
+    case CLOCK_MONOTONIC_COARSE:
+    case CLOCK_BOOTTIME:
+    case CLOCK_BOOTTIME_ALARM: return static_cast<int64_t>(ktime_get_ns());
+    case CLOCK_PROCESS_CPUTIME_ID:
+    case CLOCK_THREAD_CPUTIME_ID: return static_cast<int64_t>(cputime_ns(get_current()));
+    default: *ok = false; return 0;
+  }
+}
+
+kernel_timespec ns_to_timespec(int64_t ns) { return {ns / NSEC_PER_SEC, ns % NSEC_PER_SEC}; }
+
+bool timespec_valid(const kernel_timespec& ts) { return ts.tv_sec >= 0 && ts.tv_nsec >= 0 && ts.tv_nsec < NSEC_PER_SEC; }
+
+// Sleeps until the clock reaches deadline_ns (tick-granular); 0.
+long sleep_until(int which, int64_t deadline_ns) {
+  const int64_t tick_ns = NSEC_PER_SEC / HZ;
+  for (;;) {
+    bool ok;
+    const int64_t now = clock_now(which, &ok);
+    if (now >= deadline_ns) return 0;
+    // +1: the current tick is already partly over.
+    const long ticks = static_cast<long>((deadline_ns - now + tick_ns - 1) / tick_ns) + 1;
+    set_current_state(TASK_INTERRUPTIBLE);
+    schedule_timeout(ticks);
+  }
+}
+
+long do_nanosleep(int which, int flags, uintptr_t urqtp, uintptr_t urmtp) {
+  kernel_timespec req;
+  if (copy_from_user(&req, urqtp, sizeof(req))) return -EFAULT;
+  if (!timespec_valid(req)) return -EINVAL;
+  bool ok;
+  const int64_t now = clock_now(which, &ok);
+  if (!ok) return -EINVAL;
+  const int64_t req_ns = req.tv_sec > INT64_MAX / NSEC_PER_SEC - 1 ? INT64_MAX : req.tv_sec * NSEC_PER_SEC + req.tv_nsec;
+  const int64_t deadline = (flags & TIMER_ABSTIME) ? req_ns : (INT64_MAX - now < req_ns ? INT64_MAX : now + req_ns);
+  (void)urmtp;  // written when a signal interrupts the sleep (-EINTR)
+  return sleep_until(which, deadline);
+}
+
+}  // namespace
+
+long sys_clock_gettime(int which_clock, uintptr_t utp) {
+  bool ok;
+  const int64_t ns = clock_now(which_clock, &ok);
+  if (!ok) return -EINVAL;
+  const kernel_timespec ts = ns_to_timespec(ns);
+  return copy_to_user(utp, &ts, sizeof(ts)) ? -EFAULT : 0;
+}
+
+long sys_clock_getres(int which_clock, uintptr_t utp) {
+  bool ok;
+  clock_now(which_clock, &ok);
+  if (!ok) return -EINVAL;
+  const bool coarse = which_clock == CLOCK_REALTIME_COARSE || which_clock == CLOCK_MONOTONIC_COARSE;
+  const kernel_timespec ts{0, coarse ? NSEC_PER_SEC / HZ : 1};
+  if (utp && copy_to_user(utp, &ts, sizeof(ts))) return -EFAULT;
+  return 0;
+}
+
+long sys_gettimeofday(uintptr_t utv, uintptr_t utz) {
+  if (utv) {
+    bool ok;
+    const int64_t ns = clock_now(CLOCK_REALTIME, &ok);
+    const kernel_timeval tv{ns / NSEC_PER_SEC, ns % NSEC_PER_SEC / 1000};
+    if (copy_to_user(utv, &tv, sizeof(tv))) return -EFAULT;
+  }
+  if (utz) {
+    const int32_t tz[2] = {0, 0};
+    if (copy_to_user(utz, tz, sizeof(tz))) return -EFAULT;
+  }
+  return 0;
+}
+
+long sys_nanosleep(uintptr_t urqtp, uintptr_t urmtp) { return do_nanosleep(CLOCK_MONOTONIC, 0, urqtp, urmtp); }
+
+long sys_clock_nanosleep(int which_clock, int flags, uintptr_t urqtp, uintptr_t urmtp) {
+  if (which_clock == CLOCK_THREAD_CPUTIME_ID) return -EINVAL;
+  if (which_clock == CLOCK_PROCESS_CPUTIME_ID) return -EOPNOTSUPP;  // Linux: not for itself either
+  return do_nanosleep(which_clock, flags, urqtp, urmtp);
+}

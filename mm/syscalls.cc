@@ -1,0 +1,44 @@
+/*
+ * The memory system calls of the running process: brk, mmap, munmap,
+ * mprotect, madvise, mremap. Each passes the caller's mm to the mm/
+ * implementation (mm/mmap.h), which checks its arguments as Linux does;
+ * a task without an address space (a kernel thread) gets -EINVAL.
+ * Kernel-only (not in mm/host-sources.mk): it needs the current task.
+ */
+#include <kernel/syscalls.h>
+
+#include <kernel/errno.h>
+#include <kernel/sched.h>
+#include <mm/mmap.h>
+
+long sys_brk(unsigned long brk) {
+  mm_struct* mm = get_current()->mm;
+  return mm ? sys_brk(mm, brk) : -EINVAL;
+}
+
+long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags, unsigned long fd,
+              long off) {
+  mm_struct* mm = get_current()->mm;
+  return mm ? sys_mmap(mm, addr, len, prot, flags, fd, off) : -EINVAL;
+}
+
+long sys_munmap(unsigned long addr, size_t len) {
+  mm_struct* mm = get_current()->mm;
+  return mm ? sys_munmap(mm, addr, len) : -EINVAL;
+}
+
+long sys_mprotect(unsigned long start, size_t len, unsigned long prot) {
+  mm_struct* mm = get_current()->mm;
+  return mm ? sys_mprotect(mm, start, len, prot) : -EINVAL;
+}
+
+long sys_madvise(unsigned long start, size_t len, int behavior) {
+  mm_struct* mm = get_current()->mm;
+  return mm ? sys_madvise(mm, start, len, behavior) : -EINVAL;
+}
+
+long sys_mremap(unsigned long addr, unsigned long old_len, unsigned long new_len, unsigned long flags,
+                unsigned long new_addr) {
+  mm_struct* mm = get_current()->mm;
+  return mm ? sys_mremap(mm, addr, old_len, new_len, flags, new_addr) : -EINVAL;
+}
