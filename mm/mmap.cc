@@ -32,6 +32,7 @@ unsigned long stack_guard_gap = 256ul << PAGE_SHIFT;  // 1 MiB, Linux's default
 namespace {
 
 kmem_cache* vm_area_cachep;
+kmem_cache* vma_node_cachep;
 kmem_cache* mm_cachep;
 
 // mmap_base: below the stack's reservation (rlimit plus guard), which is
@@ -159,19 +160,31 @@ void proc_caches_init() {
                                 SLAB_HWCACHE_ALIGN | SLAB_PANIC | SLAB_ACCOUNT, nullptr);
   vm_area_cachep = kmem_cache_create("vm_area_struct", sizeof(vm_area_struct), alignof(vm_area_struct),
                                      SLAB_PANIC | SLAB_ACCOUNT, nullptr);
+  vma_node_cachep = kmem_cache_create("vma_node", sizeof(vma_node), alignof(vma_node),
+                                      SLAB_HWCACHE_ALIGN | SLAB_PANIC | SLAB_ACCOUNT, nullptr);
   mm_zero_page_init();
 }
 
 vm_area_struct* vm_area_alloc(mm_struct* mm) {
   void* p = kmem_cache_alloc(vm_area_cachep, GFP_KERNEL);
   if (!p) return nullptr;
+  void* n = kmem_cache_alloc(vma_node_cachep, GFP_KERNEL);
+  if (!n) {
+    kmem_cache_free(vm_area_cachep, p);
+    return nullptr;
+  }
   auto* vma = new (p) vm_area_struct{};
   vma->vm_mm = mm;
-  RB_CLEAR_NODE(&vma->vm_rb);
+  vma->vm_node = new (n) vma_node{};
+  vma->vm_node->vma = vma;
+  RB_CLEAR_NODE(&vma->vm_node->rb);
   return vma;
 }
 
-void vm_area_free(vm_area_struct* vma) { kmem_cache_free(vm_area_cachep, vma); }
+void vm_area_free(vm_area_struct* vma) {
+  kmem_cache_free(vma_node_cachep, vma->vm_node);
+  kmem_cache_free(vm_area_cachep, vma);
+}
 
 mm_struct* mm_alloc() {
   void* p = kmem_cache_alloc(mm_cachep, GFP_KERNEL);

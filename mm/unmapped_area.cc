@@ -18,7 +18,7 @@
 
 namespace {
 
-vm_area_struct* vma_of(rb_node* n) { return rb_entry<vm_area_struct, &vm_area_struct::vm_rb>(n); }
+vma_node* node_of(rb_node* n) { return rb_entry<vma_node, &vma_node::rb>(n); }
 
 unsigned long gap_start_of(const vm_area_struct* vma) { return vma->vm_prev ? vm_end_gap(vma->vm_prev) : 0; }
 
@@ -46,9 +46,10 @@ struct GapSearch {
   // Highest fitting gap in the subtree: right side, v, left side.
   bool search_down(rb_node* n) {
     if (!n) return false;
-    vm_area_struct* v = vma_of(n);
+    const vma_node* node = node_of(n);
     visited++;
-    if (v->rb_subtree_gap < length) return false;
+    if (node->rb_subtree_gap < length) return false;
+    const vm_area_struct* v = node->vma;
     if (right_may_fit(v) && search_down(n->rb_right)) return true;
     if (fits(gap_start_of(v), vm_start_gap(v))) return true;
     return left_may_fit(v) && search_down(n->rb_left);
@@ -56,9 +57,10 @@ struct GapSearch {
   // Lowest fitting gap in the subtree: left side, v, right side.
   bool search_up(rb_node* n) {
     if (!n) return false;
-    vm_area_struct* v = vma_of(n);
+    const vma_node* node = node_of(n);
     visited++;
-    if (v->rb_subtree_gap < length) return false;
+    if (node->rb_subtree_gap < length) return false;
+    const vm_area_struct* v = node->vma;
     if (left_may_fit(v) && search_up(n->rb_left)) return true;
     if (fits(gap_start_of(v), vm_start_gap(v))) return true;
     return right_may_fit(v) && search_up(n->rb_right);

@@ -19,7 +19,8 @@
 
 namespace {
 
-unsigned long vma_compute_gap(const vm_area_struct* vma) {
+unsigned long vma_compute_gap(const vma_node* node) {
+  const vm_area_struct* vma = node->vma;
   unsigned long gap = vm_start_gap(vma);
   if (vma->vm_prev) {
     const unsigned long prev_end = vm_end_gap(vma->vm_prev);
@@ -28,13 +29,13 @@ unsigned long vma_compute_gap(const vm_area_struct* vma) {
   return gap;
 }
 
-using GapAugment = RbAugmentMax<vm_area_struct, &vm_area_struct::vm_rb, unsigned long,
-                                &vm_area_struct::rb_subtree_gap, vma_compute_gap>;
+using GapAugment = RbAugmentMax<vma_node, &vma_node::rb, unsigned long, &vma_node::rb_subtree_gap, vma_compute_gap>;
 
-vm_area_struct* vma_of(rb_node* n) { return rb_entry<vm_area_struct, &vm_area_struct::vm_rb>(n); }
+vma_node* node_of(rb_node* n) { return rb_entry<vma_node, &vma_node::rb>(n); }
+vm_area_struct* vma_of(rb_node* n) { return n ? node_of(n)->vma : nullptr; }
 
 // vma's own gap changed (its start or its predecessor's end): fix the maxima up to the root.
-void vma_gap_update(vm_area_struct* vma) { GapAugment{}.propagate(&vma->vm_rb, nullptr); }
+void vma_gap_update(vm_area_struct* vma) { GapAugment{}.propagate(&vma->vm_node->rb, nullptr); }
 
 // The successor's gap (or highest_vm_end) after vma's end or presence changed.
 void gap_after_update(mm_struct* mm, vm_area_struct* prev, vm_area_struct* next) {
@@ -61,29 +62,39 @@ constexpr unsigned long VM_SPECIAL = VM_IO | VM_DONTEXPAND | VM_PFNMAP;
 }  // namespace
 
 void vmacache_invalidate(mm_struct* mm) {
-  for (auto& slot : mm->vmacache) slot.store(nullptr, std::memory_order_relaxed);
+  for (auto& slot : mm->vmacache) {
+    slot.node.store(nullptr, std::memory_order_relaxed);
+    slot.end.store(0, std::memory_order_relaxed);
+    slot.start.store(0, std::memory_order_relaxed);
+  }
 }
 
 vm_area_struct* find_vma(mm_struct* mm, unsigned long addr) {
   // One slot per address: the page it lies in picks it, so a miss costs a
   // single probe and consecutive pages of a VMA still fill different slots.
-  std::atomic<vm_area_struct*>& slot = mm->vmacache[(addr >> PAGE_SHIFT) % VMACACHE_SIZE];
-  if (vm_area_struct* vma = slot.load(std::memory_order_relaxed); vma && vma->vm_start <= addr && addr < vma->vm_end)
-    return vma;
-  vm_area_struct* found = nullptr;
+  vmacache_entry& slot = mm->vmacache[(addr >> PAGE_SHIFT) % VMACACHE_SIZE];
+  const unsigned long start = slot.start.load(std::memory_order_relaxed);
+  if (addr - start < slot.end.load(std::memory_order_relaxed) - start) {  // start <= addr < end
+    const vma_node* node = slot.node.load(std::memory_order_relaxed);
+    if (node && node->vm_start <= addr && addr < node->vm_end) return node->vma;
+  }
+  vma_node* found = nullptr;
   rb_node* n = mm->mm_rb.rb_node;
   while (n) {
-    vm_area_struct* vma = vma_of(n);
-    if (addr < vma->vm_end) {
-      found = vma;
-      if (vma->vm_start <= addr) break;
+    vma_node* node = node_of(n);
+    if (addr < node->vm_end) {
+      found = node;
+      if (node->vm_start <= addr) break;
       n = n->rb_left;
     } else {
       n = n->rb_right;
     }
   }
-  if (found) slot.store(found, std::memory_order_relaxed);
-  return found;
+  if (!found) return nullptr;
+  slot.node.store(found, std::memory_order_relaxed);
+  slot.start.store(found->vm_start, std::memory_order_relaxed);
+  slot.end.store(found->vm_end, std::memory_order_relaxed);
+  return found->vma;
 }
 
 vm_area_struct* find_vma_prev(mm_struct* mm, unsigned long addr, vm_area_struct** pprev) {
@@ -105,9 +116,9 @@ int find_vma_links(mm_struct* mm, unsigned long addr, unsigned long end, vm_area
   rb_node* prev = nullptr;
   while (*link) {
     parent = *link;
-    vm_area_struct* vma = vma_of(parent);
-    if (vma->vm_end > addr) {
-      if (vma->vm_start < end) return -ENOMEM;  // overlaps [addr, end)
+    const vma_node* node = node_of(parent);
+    if (node->vm_end > addr) {
+      if (node->vm_start < end) return -ENOMEM;  // overlaps [addr, end)
       link = &parent->rb_left;
     } else {
       prev = parent;
@@ -132,10 +143,13 @@ void vma_link(mm_struct* mm, vm_area_struct* vma, vm_area_struct* prev, rb_node*
   // The search that found rb_link did not raise the maxima on its way down
   // (the gap needs vm_prev, unknown then): link with a zero gap, which the
   // path above already covers, then raise it like any other change.
-  rb_link_node(&vma->vm_rb, rb_parent, rb_link);
-  vma->rb_subtree_gap = 0;
+  vma_node* node = vma->vm_node;
+  node->vm_start = vma->vm_start;
+  node->vm_end = vma->vm_end;
+  rb_link_node(&node->rb, rb_parent, rb_link);
+  node->rb_subtree_gap = 0;
   vma_gap_update(vma);
-  rb_insert_augmented(&vma->vm_rb, &mm->mm_rb, GapAugment{});
+  rb_insert_augmented(&node->rb, &mm->mm_rb, GapAugment{});
   mm->map_count++;
 }
 
@@ -155,7 +169,7 @@ int insert_vm_struct(mm_struct* mm, vm_area_struct* vma) {
 
 void vma_remove(mm_struct* mm, vm_area_struct* vma) {
   // Tree first: rotations recompute gaps, which read the (still intact) list.
-  rb_erase_augmented(&vma->vm_rb, &mm->mm_rb, GapAugment{});
+  rb_erase_augmented(&vma->vm_node->rb, &mm->mm_rb, GapAugment{});
   vm_area_struct* prev = vma->vm_prev;
   vm_area_struct* next = vma->vm_next;
   if (prev) prev->vm_next = next;
@@ -169,8 +183,8 @@ void vma_remove(mm_struct* mm, vm_area_struct* vma) {
 }
 
 void vma_set_range(mm_struct* mm, vm_area_struct* vma, unsigned long start, unsigned long end, unsigned long pgoff) {
-  vma->vm_start = start;
-  vma->vm_end = end;
+  vma->vm_start = vma->vm_node->vm_start = start;
+  vma->vm_end = vma->vm_node->vm_end = end;
   vma->vm_pgoff = pgoff;
   vma_gap_update(vma);
   gap_after_update(mm, vma, vma->vm_next);
@@ -235,7 +249,7 @@ int __split_vma(mm_struct* mm, vm_area_struct* vma, unsigned long addr, int new_
   const unsigned long split_pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
   // The part goes right next to vma in address order: as the leftmost node
   // of vma's right subtree (above) or the rightmost of its left (below).
-  rb_node* parent = &vma->vm_rb;
+  rb_node* parent = &vma->vm_node->rb;
   rb_node** link;
   if (new_below) {
     part->vm_start = vma->vm_start;

@@ -79,7 +79,7 @@ inline std::vector<vm_area_struct*> vma_list(mm_struct* mm) {
 
 namespace mm_check_detail {
 
-inline vm_area_struct* vma_of(rb_node* n) { return rb_entry<vm_area_struct, &vm_area_struct::vm_rb>(n); }
+inline vma_node* node_of(rb_node* n) { return rb_entry<vma_node, &vma_node::rb>(n); }
 
 inline unsigned long expected_gap(const vm_area_struct* v) {
   const unsigned long start = vm_start_gap(v);
@@ -87,7 +87,8 @@ inline unsigned long expected_gap(const vm_area_struct* v) {
   return start > prev_end ? start - prev_end : 0;
 }
 
-// Colours, parent links and rb_subtree_gap of the subtree; returns its black height.
+// Colours, parent links, each node's tie to its VMA (back pointer and range
+// copy) and rb_subtree_gap of the subtree; returns its black height.
 inline int check_node(rb_node* n, rb_node* parent, std::vector<vm_area_struct*>& inorder) {
   if (!n) return 1;
   REQUIRE(rb_parent(n) == parent);
@@ -96,14 +97,18 @@ inline int check_node(rb_node* n, rb_node* parent, std::vector<vm_area_struct*>&
     REQUIRE(!rb_is_red(n->rb_left));
     REQUIRE(!rb_is_red(n->rb_right));
   }
+  const vma_node* node = node_of(n);
+  REQUIRE(node->vma->vm_node == node);
+  REQUIRE(node->vm_start == node->vma->vm_start);
+  REQUIRE(node->vm_end == node->vma->vm_end);
   const int lh = check_node(n->rb_left, n, inorder);
-  inorder.push_back(vma_of(n));
+  inorder.push_back(node->vma);
   const int rh = check_node(n->rb_right, n, inorder);
   REQUIRE(lh == rh);
-  unsigned long gap = expected_gap(vma_of(n));
-  if (n->rb_left && vma_of(n->rb_left)->rb_subtree_gap > gap) gap = vma_of(n->rb_left)->rb_subtree_gap;
-  if (n->rb_right && vma_of(n->rb_right)->rb_subtree_gap > gap) gap = vma_of(n->rb_right)->rb_subtree_gap;
-  REQUIRE(vma_of(n)->rb_subtree_gap == gap);
+  unsigned long gap = expected_gap(node->vma);
+  if (n->rb_left && node_of(n->rb_left)->rb_subtree_gap > gap) gap = node_of(n->rb_left)->rb_subtree_gap;
+  if (n->rb_right && node_of(n->rb_right)->rb_subtree_gap > gap) gap = node_of(n->rb_right)->rb_subtree_gap;
+  REQUIRE(node->rb_subtree_gap == gap);
   return lh + (rb_is_black(n) ? 1 : 0);
 }
 
@@ -137,8 +142,8 @@ inline void check_mm(mm_struct* mm) {
   REQUIRE(mm->highest_vm_end == (list.empty() ? 0 : vm_end_gap(list.back())));
   REQUIRE(mm->total_vm == total);
   for (auto& slot : mm->vmacache) {
-    vm_area_struct* c = slot.load();
-    if (c) REQUIRE(std::find(list.begin(), list.end(), c) != list.end());
+    const vma_node* c = slot.node.load();
+    if (c) REQUIRE(std::find(list.begin(), list.end(), c->vma) != list.end());
   }
   if (PtModel* pt = static_cast<PtModel*>(mm->pt_ctx)) {
     for (const auto& [addr, prot] : pt->present) {

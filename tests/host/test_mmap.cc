@@ -98,7 +98,7 @@ TEST_CASE("find_vma, find_vma_prev, find_vma_intersection and the vmacache") {
   // The cache answers a repeated lookup with the same VMA.
   CHECK(find_vma(t.mm, base + 9 * P + 5) == v3);
   bool cached = false;
-  for (auto& s : t.mm->vmacache) cached |= s.load() == v3;
+  for (auto& s : t.mm->vmacache) cached |= s.node.load() == v3->vm_node;
   CHECK(cached);
   vm_area_struct* prev;
   CHECK(find_vma_prev(t.mm, base + 9 * P, &prev) == v3);
@@ -111,7 +111,7 @@ TEST_CASE("find_vma, find_vma_prev, find_vma_intersection and the vmacache") {
   CHECK(find_vma_intersection(t.mm, base + 2 * P, base + 3 * P + 1) == t.mm->mmap->vm_next);
   // Unmapping clears the cache: no stale VMA is returned.
   CHECK(t.munmap(base + 9 * P, 2 * P) == 0);
-  for (auto& s : t.mm->vmacache) CHECK(s.load() == nullptr);
+  for (auto& s : t.mm->vmacache) CHECK(s.node.load() == nullptr);
   CHECK(find_vma(t.mm, base + 9 * P)->vm_start == base + 12 * P);
 }
 
