@@ -14,6 +14,8 @@
 #include <mm/page_alloc.h>
 #include <mm/slab.h>
 
+#include "settle.h"
+
 namespace {
 
 constexpr unsigned long P = PAGE_SIZE;
@@ -47,14 +49,6 @@ int poke(mm_struct* mm, unsigned long addr, uint8_t v) {
   return r;
 }
 
-void drain(void*) {
-  cache_reap(true);
-  drain_local_pages();
-}
-uint64_t settled_free_pages() {
-  on_each_cpu(drain, nullptr);
-  return nr_free_pages();
-}
 
 }  // namespace
 

@@ -13,26 +13,7 @@
 #include <mm/slab.h>
 
 #include "../../mm/slab_internal.h"
-
-namespace {
-
-void warm_kmalloc(void*) {
-  for (unsigned t = 0; t < NR_KMALLOC_TYPES; t++)
-    for (int i = 1; i <= static_cast<int>(KMALLOC_SHIFT_HIGH); i++)
-      if (kmem_cache* c = kmalloc_caches[t][i]) kmem_cache_free(c, kmem_cache_alloc(c, GFP_KERNEL));
-}
-void drain_pages(void*) { drain_local_pages(); }
-
-// Free pages once every CPU's kmalloc arrays exist and every cache and
-// per-CPU page list is drained: equal before and after means no leak.
-uint64_t settled_free_pages() {
-  on_each_cpu(warm_kmalloc, nullptr);
-  for (kmem_cache* c = slab_caches; c; c = c->next) kmem_cache_shrink(c);
-  on_each_cpu(drain_pages, nullptr);
-  return nr_free_pages();
-}
-
-}  // namespace
+#include "settle.h"
 
 KTEST(slab, kmalloc_every_class_on_real_pages) {
   const uint64_t before = settled_free_pages();
@@ -173,7 +154,7 @@ KTEST(slab, reaping_returns_idle_slabs) {
   }
   EXPECT_GT(slabs_before, 0u);
   EXPECT_GT(cache_reap(true), 0u);
-  on_each_cpu(drain_pages, nullptr);
+  on_each_cpu([](void*) { drain_local_pages(); }, nullptr);
   {
     MmLockGuard g{c->node.list_lock};
     EXPECT_LT(c->node.total_slabs, slabs_before);

@@ -22,6 +22,8 @@
 #include <mm/mmap.h>
 #include <mm/page_alloc.h>
 
+#include "settle.h"
+
 extern "C" const uint8_t user_prog_ecall[], user_prog_ecall_end[], user_prog_regs[], user_prog_regs_end[],
     user_prog_fp[], user_prog_fp_end[], user_prog_null[], user_prog_null_end[], user_prog_kaddr[],
     user_prog_kaddr_end[], user_prog_illegal[], user_prog_illegal_end[], user_prog_fork[], user_prog_fork_end[];
@@ -112,7 +114,7 @@ KTEST(user, ecall_round_trip_enosys_efault) {
   uint64_t r[6];
   int pid = 0;
   EXPECT_EQ(run(user_prog_ecall, user_prog_ecall_end), exit_status_exited(42));
-  const uint64_t free_before = nr_free_pages();
+  const uint64_t free_before = settled_free_pages();
   const int status = run(user_prog_ecall, user_prog_ecall_end, r, 6, &pid);
   ASSERT_EQ(status, exit_status_exited(42));
   EXPECT_EQ(static_cast<long>(r[0]), static_cast<long>(pid));  // getpid
@@ -121,13 +123,13 @@ KTEST(user, ecall_round_trip_enosys_efault) {
   EXPECT_EQ(static_cast<long>(r[3]), -ENOSYS);                 // a7 = -1
   EXPECT_EQ(static_cast<long>(r[4]), -EFAULT);                 // uname(1)
   EXPECT_EQ(static_cast<long>(r[5]), -EFAULT);                 // clock_gettime into the kernel
-  EXPECT_EQ(nr_free_pages(), free_before);
+  EXPECT_EQ(settled_free_pages(), free_before);
 }
 
 // Two copies with different seeds on one CPU: each yield runs the other,
 // which overwrites every register with its own values.
 void run_pair_on_one_cpu(KTestContext& ktest_ctx_, const uint8_t* begin, const uint8_t* end) {
-  const uint64_t free_before = nr_free_pages();
+  const uint64_t free_before = settled_free_pages();
   UserImage a, b;
   a.seed = 3;
   b.seed = 6;
@@ -141,7 +143,7 @@ void run_pair_on_one_cpu(KTestContext& ktest_ctx_, const uint8_t* begin, const u
   ASSERT_TRUE(loaded);
   EXPECT_EQ(sa, exit_status_exited(0));
   EXPECT_EQ(sb, exit_status_exited(0));
-  EXPECT_EQ(nr_free_pages(), free_before);
+  EXPECT_EQ(settled_free_pages(), free_before);
 }
 
 KTEST(user, gprs_preserved_across_yield_and_preemption) { run_pair_on_one_cpu(ktest_ctx_, user_prog_regs, user_prog_regs_end); }
@@ -149,17 +151,17 @@ KTEST(user, gprs_preserved_across_yield_and_preemption) { run_pair_on_one_cpu(kt
 KTEST(user, fp_preserved_across_yield_and_preemption) { run_pair_on_one_cpu(ktest_ctx_, user_prog_fp, user_prog_fp_end); }
 
 KTEST(user, faults_kill_with_their_signal) {
-  const uint64_t free_before = nr_free_pages();
+  const uint64_t free_before = settled_free_pages();
   EXPECT_EQ(run(user_prog_null, user_prog_null_end), exit_status_signaled(SIGSEGV));
   EXPECT_EQ(run(user_prog_kaddr, user_prog_kaddr_end), exit_status_signaled(SIGSEGV));
   EXPECT_EQ(run(user_prog_illegal, user_prog_illegal_end), exit_status_signaled(SIGILL));
-  EXPECT_EQ(nr_free_pages(), free_before);
+  EXPECT_EQ(settled_free_pages(), free_before);
 }
 
 KTEST(user, fork_wait4_echild) {
   uint64_t r[5];
   EXPECT_EQ(run(user_prog_fork, user_prog_fork_end), exit_status_exited(0));  // warms the caches
-  const uint64_t free_before = nr_free_pages();
+  const uint64_t free_before = settled_free_pages();
   const unsigned pids_before = nr_pids_used();
   ASSERT_EQ(run(user_prog_fork, user_prog_fork_end, r, 5), exit_status_exited(0));
   const long child = static_cast<long>(r[0]);
@@ -168,5 +170,5 @@ KTEST(user, fork_wait4_echild) {
   EXPECT_EQ(static_cast<uint32_t>(r[4]), 0x700u);       // exited 7: its getppid() was our pid
   EXPECT_EQ(static_cast<long>(r[2]), -ECHILD);          // nothing left to wait for
   EXPECT_EQ(nr_pids_used(), pids_before);               // the pids went back
-  EXPECT_EQ(nr_free_pages(), free_before);
+  EXPECT_EQ(settled_free_pages(), free_before);
 }
