@@ -79,7 +79,7 @@ KERNEL_OBJS := $(patsubst %.cc,$(BUILD)/obj/%.o,$(KERNEL_CC)) \
                $(patsubst %.S,$(BUILD)/obj/%.o,$(KERNEL_S))
 LDSCRIPT    := arch/riscv/kernel/vmlinux.lds
 
-.PHONY: all kernel run test check-host check-qemu gdb clean deps bench image
+.PHONY: all kernel run test check-host check-qemu gdb clean deps bench bench-linux image
 all: kernel
 kernel: $(BUILD)/kernel.elf $(BUILD)/Image
 
@@ -236,6 +236,14 @@ bench:
 	@echo "== ratios"
 	@tools/bench-report $(BUILD)/bench/mm_bench.json $(BUILD)/bench/instructions.json \
 	  --plot $(BUILD)/bench/slab.png | tee $(BUILD)/bench/ratios.txt
+
+# The in-guest benchmarks on Linux 6.1 (built once from Debian's
+# linux-source-6.1, cached in build/linux/) and on our kernel, same QEMU,
+# same initramfs: build/bench/{linux,ours}.json and linux-ratios.txt.
+bench-linux: deps
+	@tools/install-deps linux
+	@$(MAKE) --no-print-directory kernel $(BUILD)/bench/guest-initramfs.cpio
+	@tools/bench-linux $(BUILD)
 
 run: deps
 	@$(MAKE) --no-print-directory kernel initramfs

@@ -16,6 +16,7 @@
 USER_CC     := riscv64-linux-gnu-gcc
 USER_CFLAGS := -static -O2 -g -std=gnu11 -Wall -Wextra -Werror
 USER_PROGS  := $(patsubst user/%.c,$(BUILD)/user/%,$(wildcard user/*.c))
+GUEST_BENCH := $(BUILD)/user/bench/guest-bench
 USER_TESTS  := $(patsubst tests/user/%.c,$(BUILD)/user/tests/%,$(wildcard tests/user/*.c))
 
 $(BUILD)/user/%: user/%.c $(wildcard user/*.h)
@@ -38,7 +39,7 @@ $(BUILD)/initramfs.cpio: $(USER_PROGS) $(USER_TESTS) tools/mkinitramfs
 	$(Q)tools/mkinitramfs $(INITRAMFS_ROOT) $@
 
 .PHONY: user initramfs check-user check-programs
-user: $(USER_PROGS) $(USER_TESTS)
+user: $(USER_PROGS) $(USER_TESTS) $(GUEST_BENCH)
 initramfs: $(BUILD)/initramfs.cpio
 
 check-user: deps
@@ -48,3 +49,17 @@ check-user: deps
 check-programs: deps
 	@$(MAKE) --no-print-directory user
 	@tools/test-programs $(BUILD) $(BUILD)/results
+
+# The in-guest benchmarks (tests/bench/guest/bench.c) as /init of their own
+# initramfs, for `make bench-linux` (tools/bench-linux boots it on Linux 6.1
+# and on our kernel).
+$(GUEST_BENCH): tests/bench/guest/bench.c
+	@mkdir -p $(dir $@)
+	$(quiet) USERCC $<
+	$(Q)$(USER_CC) $(USER_CFLAGS) -o $@ $< -lm
+
+$(BUILD)/bench/guest-initramfs.cpio: $(GUEST_BENCH) tools/mkinitramfs
+	$(quiet) CPIO $@
+	$(Q)rm -rf $(BUILD)/bench/guest-root && mkdir -p $(BUILD)/bench/guest-root
+	$(Q)cp $(GUEST_BENCH) $(BUILD)/bench/guest-root/init
+	$(Q)tools/mkinitramfs $(BUILD)/bench/guest-root $@
