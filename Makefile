@@ -79,7 +79,7 @@ KERNEL_OBJS := $(patsubst %.cc,$(BUILD)/obj/%.o,$(KERNEL_CC)) \
                $(patsubst %.S,$(BUILD)/obj/%.o,$(KERNEL_S))
 LDSCRIPT    := arch/riscv/kernel/vmlinux.lds
 
-.PHONY: all kernel run test check-host check-qemu gdb clean deps bench bench-linux image
+.PHONY: all kernel run test check-host check-qemu gdb clean deps bench bench-linux check-user-linux image
 all: kernel
 kernel: $(BUILD)/kernel.elf $(BUILD)/Image
 
@@ -244,6 +244,13 @@ bench-linux: deps
 	@tools/install-deps linux
 	@$(MAKE) --no-print-directory kernel $(BUILD)/bench/guest-initramfs.cpio
 	@tools/bench-linux $(BUILD)
+
+# The ABI programs on Linux 6.1 itself, compared with the references that
+# make check-user derives (the same Linux build as bench-linux).
+check-user-linux: deps
+	@tools/install-deps linux
+	@$(MAKE) --no-print-directory check-user
+	@tools/test-user-linux $(BUILD)
 
 run: deps
 	@$(MAKE) --no-print-directory kernel initramfs
