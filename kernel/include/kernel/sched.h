@@ -8,9 +8,10 @@
  * kthread_unuse_mm (asm/active_mm.h); a context switch loads next->mm.
  *
  * States are Linux's: TASK_RUNNING (on a run queue or running),
- * TASK_INTERRUPTIBLE / TASK_UNINTERRUPTIBLE (blocked until a wakeup; there
- * are no signals, so the two differ only in name), TASK_DEAD (exited, its
- * last switch under way or done), TASK_NEW (created, never woken).
+ * TASK_INTERRUPTIBLE / TASK_UNINTERRUPTIBLE (blocked until a wakeup; a
+ * signal also wakes an interruptible sleeper, kernel/signal.h), TASK_DEAD
+ * (exited, its last switch under way or done), TASK_NEW (created, never
+ * woken).
  */
 #pragma once
 
@@ -22,10 +23,13 @@
 #include <asm/smp.h>
 #include <kernel/percpu.h>
 #include <kernel/preempt.h>
+#include <kernel/signal_types.h>
 #include <kernel/spinlock.h>
 #include <lib/list.h>
 
 struct mm_struct;
+struct sighand_struct;
+struct signal_struct;
 
 constexpr unsigned TASK_RUNNING = 0x0000;
 constexpr unsigned TASK_INTERRUPTIBLE = 0x0001;
@@ -39,6 +43,7 @@ constexpr unsigned EXIT_ZOMBIE = 0x0020;  // off its CPU for good: the joiner ma
 
 // flags
 constexpr unsigned PF_IDLE = 0x00000002;
+constexpr unsigned PF_EXITING = 0x00000004;  // exiting: takes no more signals
 constexpr unsigned PF_KTHREAD = 0x00200000;
 
 constexpr size_t TASK_COMM_LEN = 16;
@@ -105,6 +110,16 @@ struct task_struct {
   rlimit rlim[RLIM_NLIMITS] = {};
   uint64_t start_time = 0;      // rdtime at creation
   __riscv_d_ext_state fstate = {};  // user FP registers while switched out (asm/fpu.h)
+  // signals (kernel/signal.h): null for kernel threads, which take none
+  sighand_struct* sighand = nullptr;
+  signal_struct* signal = nullptr;
+  kernel_sigset_t blocked;                   // under sighand->siglock
+  kernel_sigset_t saved_sigmask;             // rt_sigsuspend's mask to restore after the handler
+  bool restore_sigmask = false;
+  sigpending pending;                        // sent to this task alone
+  std::atomic<bool> sigpending_flag{false};  // Linux's TIF_SIGPENDING
+  sigaltstack_state sas;                     // the alternate signal stack
+  struct restart_block restart_block;        // restart_syscall's continuation
 };
 
 static_assert(offsetof(task_struct, thread) == 0);

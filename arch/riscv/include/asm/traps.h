@@ -9,6 +9,7 @@
 
 #include <asm/asm-offsets.h>
 #include <asm/ptrace.h>
+#include <kernel/signal_types.h>
 
 constexpr uint64_t SCAUSE_INTERRUPT = 1ull << 63;
 
@@ -52,8 +53,6 @@ void do_page_fault(pt_regs* regs);
 // uaccess helper): Resolved (retry the access), or the signal it earns.
 struct mm_struct;
 enum class UserFault { Resolved, SegvMapErr, SegvAccErr, BusAdrErr, OutOfMemory };
-constexpr int SIGILL = 4, SIGTRAP = 5, SIGBUS = 7, SIGKILL = 9, SIGSEGV = 11;
-constexpr int SEGV_MAPERR = 1, SEGV_ACCERR = 2, BUS_ADRALN = 1, BUS_ADRERR = 2, ILL_ILLOPC = 1, TRAP_BRKPT = 1;
 constexpr int user_fault_signo(UserFault f) { return f == UserFault::BusAdrErr ? SIGBUS : SIGSEGV; }
 constexpr int user_fault_code(UserFault f) {
   return f == UserFault::SegvAccErr ? SEGV_ACCERR : f == UserFault::BusAdrErr ? BUS_ADRERR : SEGV_MAPERR;
