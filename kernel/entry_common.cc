@@ -25,6 +25,7 @@
 #include <kernel/errno.h>
 #include <kernel/percpu.h>
 #include <kernel/sched.h>
+#include <kernel/signal.h>
 
 namespace {
 
@@ -40,12 +41,14 @@ void do_syscall(pt_regs* regs) {
 }
 
 extern "C" void exit_to_user_mode(pt_regs* regs) {
-  (void)regs;
+  task_struct* self = get_current();
   for (;;) {
     local_irq_disable();
-    if (!need_resched()) break;
+    const bool resched = need_resched(), sig = signal_pending(self);
+    if (!resched && !sig) break;
     local_irq_enable();
-    schedule();
+    if (resched) schedule();
+    if (sig) arch_do_signal_or_restart(regs);
   }
   flush_icache_deferred(get_current()->mm);
 }

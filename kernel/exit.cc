@@ -26,6 +26,7 @@
 #include <kernel/panic.h>
 #include <kernel/power.h>
 #include <kernel/printk.h>
+#include <kernel/signal.h>
 #include <kernel/syscalls.h>
 #include <kernel/wait.h>
 #include <lib/container_of.h>
@@ -60,6 +61,7 @@ void exit_notify(task_struct* tsk, int status) {
   forget_original_parent(tsk);
   tsk->exit_code = status;
   tsk->zombie = true;
+  if (tsk->exit_signal) do_notify_parent(tsk, tsk->exit_signal);
 }
 
 }  // namespace
@@ -91,6 +93,7 @@ void exit_mm(task_struct* tsk) {
 void do_exit(long code) {
   task_struct* tsk = get_current();
   const int status = static_cast<int>(code);
+  exit_signals(tsk);  // no more signals; pending ones dropped
   exit_mm(tsk);
   if (tsk == child_reaper()) {
     pr_info("init exited: status %#x, powering off\n", status);
@@ -143,6 +146,10 @@ long kernel_wait4(int pid, int* status, int options) {
     }
     if (options & WNOHANG) {
       ret = 0;
+      break;
+    }
+    if (signal_pending(self)) {
+      ret = -ERESTARTSYS;
       break;
     }
     schedule();

@@ -28,6 +28,7 @@
 #include <asm/processor.h>
 #include <asm/uaccess.h>
 #include <kernel/errno.h>
+#include <kernel/signal.h>
 #include <kernel/syscalls.h>
 #include <kernel/wait.h>
 #include <lib/string.h>
@@ -93,6 +94,11 @@ long kernel_clone(const kernel_clone_args* args) {
   p->cpus_allowed = parent->cpus_allowed;
   memcpy(p->rlim, parent->rlim, sizeof(p->rlim));
   p->exit_signal = args->exit_signal;
+  if (copy_sighand(flags, p) || copy_signal(flags, p)) {
+    p->exit_state.store(EXIT_ZOMBIE, std::memory_order_release);  // never ran: free at once
+    task_reap(p);
+    return -ENOMEM;
+  }
   if (flags & CLONE_VM) {
     mmget(parent->mm);
     p->mm = parent->mm;

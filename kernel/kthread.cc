@@ -24,6 +24,7 @@
 #include <kernel/errno.h>
 #include <kernel/panic.h>
 #include <kernel/printk.h>
+#include <kernel/signal.h>
 #include <kernel/process.h>
 #include <kernel/time.h>
 #include <kernel/wait.h>
@@ -37,6 +38,7 @@ std::atomic<long> live_tasks{0};
 wait_queue_head task_exit_wait;
 
 void free_task(task_struct* p) {
+  release_task_signals(p);
   free_kernel_stack(p->stack);
   free_pid(p->pid);
   p->~task_struct();

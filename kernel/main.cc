@@ -20,6 +20,7 @@
 #include <kernel/power.h>
 #include <kernel/printk.h>
 #include <kernel/sched.h>
+#include <kernel/signal.h>
 #include <kernel/time.h>
 #include <mm/init.h>
 
@@ -48,6 +49,8 @@ int run_selftests() {
   sbi_init();
   errata_init();
   sched_init();  // this path becomes task "boot" on CPU 0
+  signals_init();
+  vdso_init();
   time_init();
   local_irq_enable();
   smp_init();

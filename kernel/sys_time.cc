@@ -17,6 +17,7 @@
 #include <asm/uaccess.h>
 #include <kernel/errno.h>
 #include <kernel/sched.h>
+#include <kernel/signal.h>
 #include <kernel/time.h>
 
 namespace {
@@ -68,9 +69,11 @@ kernel_timespec ns_to_timespec(int64_t ns) { return {ns / NSEC_PER_SEC, ns % NSE
 
 bool timespec_valid(const kernel_timespec& ts) { return ts.tv_sec >= 0 && ts.tv_nsec >= 0 && ts.tv_nsec < NSEC_PER_SEC; }
 
-// Sleeps until the clock reaches deadline_ns (tick-granular); 0.
+// Sleeps until the clock reaches deadline_ns (tick-granular): 0, or
+// -ERESTART_RESTARTBLOCK when a signal comes first.
 long sleep_until(int which, int64_t deadline_ns) {
   const int64_t tick_ns = NSEC_PER_SEC / HZ;
+  task_struct* self = get_current();
   for (;;) {
     bool ok;
     const int64_t now = clock_now(which, &ok);
@@ -78,8 +81,41 @@ long sleep_until(int which, int64_t deadline_ns) {
     // +1: the current tick is already partly over.
     const long ticks = static_cast<long>((deadline_ns - now + tick_ns - 1) / tick_ns) + 1;
     set_current_state(TASK_INTERRUPTIBLE);
+    if (signal_pending(self)) {
+      __set_current_state(TASK_RUNNING);
+      return -ERESTART_RESTARTBLOCK;
+    }
     schedule_timeout(ticks);
   }
+}
+
+long nanosleep_restart(restart_block* rb);
+
+// A signal interrupted the sleep (Linux's hrtimer_nanosleep): an absolute
+// one restarts as it was unless a handler runs; a relative one reports the
+// time left in rmtp and resumes through restart_syscall toward the same
+// deadline, or returns -EINTR when a handler runs.
+long nanosleep_interrupted(int which, int flags, int64_t deadline, uintptr_t urmtp) {
+  if (flags & TIMER_ABSTIME) return -ERESTARTNOHAND;
+  if (urmtp) {
+    bool ok;
+    const int64_t left = deadline - clock_now(which, &ok);
+    const kernel_timespec ts = ns_to_timespec(left > 0 ? left : 0);
+    if (copy_to_user(urmtp, &ts, sizeof(ts))) return -EFAULT;
+  }
+  restart_block* rb = &get_current()->restart_block;
+  rb->fn = nanosleep_restart;
+  rb->arg[0] = static_cast<uint64_t>(which);
+  rb->arg[1] = static_cast<uint64_t>(deadline);
+  rb->arg[2] = urmtp;
+  return -ERESTART_RESTARTBLOCK;
+}
+
+long nanosleep_restart(restart_block* rb) {
+  const int which = static_cast<int>(rb->arg[0]);
+  const int64_t deadline = static_cast<int64_t>(rb->arg[1]);
+  if (sleep_until(which, deadline) == 0) return 0;
+  return nanosleep_interrupted(which, 0, deadline, rb->arg[2]);
 }
 
 long do_nanosleep(int which, int flags, uintptr_t urqtp, uintptr_t urmtp) {
@@ -91,8 +127,8 @@ long do_nanosleep(int which, int flags, uintptr_t urqtp, uintptr_t urmtp) {
   if (!ok) return -EINVAL;
   const int64_t req_ns = req.tv_sec > INT64_MAX / NSEC_PER_SEC - 1 ? INT64_MAX : req.tv_sec * NSEC_PER_SEC + req.tv_nsec;
   const int64_t deadline = (flags & TIMER_ABSTIME) ? req_ns : (INT64_MAX - now < req_ns ? INT64_MAX : now + req_ns);
-  (void)urmtp;  // written when a signal interrupts the sleep (-EINTR)
-  return sleep_until(which, deadline);
+  if (sleep_until(which, deadline) == 0) return 0;
+  return nanosleep_interrupted(which, flags, deadline, urmtp);
 }
 
 }  // namespace

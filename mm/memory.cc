@@ -258,6 +258,7 @@ int dup_mmap(mm_struct* mm, mm_struct* oldmm) {
   mm->exec_vm = oldmm->exec_vm;
   mm->stack_vm = oldmm->stack_vm;
   mm->start_brk = oldmm->start_brk;
+  mm->context.vdso = oldmm->context.vdso;  // the [vdso] VMA is copied below
   mm->brk = oldmm->brk;
   mm->start_stack = oldmm->start_stack;
   mm->mmap_base = oldmm->mmap_base;

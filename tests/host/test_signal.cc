@@ -1,4 +1,4 @@
-// Host tests for the signal rules (kernel/include/kernel/signal_types.h)
+// Host tests for the signal rules (kernel/include/kernel/signal_abi.h)
 // and the riscv64 signal frame layout (arch/riscv/include/asm/sigframe.h).
 #include <doctest/doctest.h>
 
@@ -6,7 +6,7 @@
 #include <random>
 
 #include <asm/sigframe.h>
-#include <kernel/signal_types.h>
+#include <kernel/signal_abi.h>
 
 namespace {
 

@@ -28,86 +28,9 @@ extern "C" const uint8_t user_prog_ecall[], user_prog_ecall_end[], user_prog_reg
     user_prog_fp[], user_prog_fp_end[], user_prog_null[], user_prog_null_end[], user_prog_kaddr[],
     user_prog_kaddr_end[], user_prog_illegal[], user_prog_illegal_end[], user_prog_fork[], user_prog_fork_end[];
 
-namespace {
+#include "user_test.h"
 
-constexpr unsigned long kCodeSize = 4 * PAGE_SIZE, kStackSize = 4 * PAGE_SIZE, kDataSize = PAGE_SIZE;
-
-// One program's address space: code (RX after the copy), stack, results.
-struct UserImage {
-  mm_struct* mm = nullptr;
-  unsigned long code = 0, stack = 0, data = 0;
-  uint64_t seed = 0;
-};
-
-unsigned long map_anon(mm_struct* mm, unsigned long len, unsigned long prot) {
-  return static_cast<unsigned long>(ksys_mmap_pgoff(mm, 0, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, ~0ul, 0));
-}
-
-// Builds the mm and copies the program in (through the caller's use of it).
-bool load_image(UserImage* img, const uint8_t* begin, const uint8_t* end) {
-  img->mm = mm_alloc();
-  if (!img->mm) return false;
-  if (mm_alloc_pgd(img->mm)) return false;
-  img->code = map_anon(img->mm, kCodeSize, PROT_READ | PROT_WRITE);
-  img->stack = map_anon(img->mm, kStackSize, PROT_READ | PROT_WRITE);
-  img->data = map_anon(img->mm, kDataSize, PROT_READ | PROT_WRITE);
-  if (IS_ERR_VALUE(img->code) || IS_ERR_VALUE(img->stack) || IS_ERR_VALUE(img->data)) return false;
-  kthread_use_mm(img->mm);
-  const size_t left = copy_to_user(img->code, begin, static_cast<size_t>(end - begin));
-  kthread_unuse_mm(img->mm);
-  if (left) return false;
-  if (sys_mprotect(img->mm, img->code, kCodeSize, PROT_READ | PROT_EXEC)) return false;
-  flush_icache_mm(img->mm);
-  return true;
-}
-
-int user_entry(void* arg) {
-  auto* img = static_cast<UserImage*>(arg);
-  mmget(img->mm);  // the process's reference; the test keeps its own
-  kthread_use_mm(img->mm);
-  get_current()->flags &= ~PF_KTHREAD;
-  pt_regs* regs = current_pt_regs();
-  start_thread(regs, img->code, img->stack + kStackSize - 16);
-  regs->a0 = img->data;
-  regs->a1 = img->seed;
-  ret_to_user(regs);
-}
-
-task_struct* spawn(UserImage* img, int cpu = -1) {
-  task_struct* t = kthread_create(user_entry, img, "user-test");
-  if (!t) return nullptr;
-  if (cpu >= 0) kthread_bind(t, static_cast<unsigned>(cpu));
-  wake_up_process(t);
-  return t;
-}
-
-// Reads the results area back through the test's own reference.
-void read_results(UserImage* img, uint64_t* out, size_t n) {
-  kthread_use_mm(img->mm);
-  if (copy_from_user(out, img->data, n * sizeof(uint64_t))) memset(out, 0xff, n * sizeof(uint64_t));
-  kthread_unuse_mm(img->mm);
-}
-
-// Runs one program to its end; its wait status (or -1 when it could not start).
-int run(const uint8_t* begin, const uint8_t* end, uint64_t* results = nullptr, size_t n = 0, int* pid = nullptr) {
-  UserImage img;
-  if (!load_image(&img, begin, end)) {
-    if (img.mm) mmput(img.mm);
-    return -1;
-  }
-  task_struct* t = spawn(&img);
-  if (!t) {
-    mmput(img.mm);
-    return -1;
-  }
-  if (pid) *pid = t->pid;
-  const int status = kthread_join(t);
-  if (results) read_results(&img, results, n);
-  mmput(img.mm);
-  return status;
-}
-
-}  // namespace
+using namespace user_test;
 
 KTEST(user, ecall_round_trip_enosys_efault) {
   // The first run grows the task, mm and VMA caches: measure from the second.
@@ -136,8 +59,8 @@ void run_pair_on_one_cpu(KTestContext& ktest_ctx_, const uint8_t* begin, const u
   const bool loaded = load_image(&a, begin, end) && load_image(&b, begin, end);
   task_struct* ta = loaded ? spawn(&a, 0) : nullptr;
   task_struct* tb = ta ? spawn(&b, 0) : nullptr;
-  const int sa = ta ? kthread_join(ta) : -1;
-  const int sb = tb ? kthread_join(tb) : -1;
+  const int sa = ta ? join(ta) : -1;
+  const int sb = tb ? join(tb) : -1;
   if (a.mm) mmput(a.mm);
   if (b.mm) mmput(b.mm);
   ASSERT_TRUE(loaded);

@@ -100,6 +100,18 @@ consteval std::array<syscall_fn, __NR_syscalls> make_table() {
   t[__NR_mprotect] = syscall_entry<static_cast<long (*)(unsigned long, size_t, unsigned long)>(sys_mprotect)>;
   t[__NR_madvise] = syscall_entry<static_cast<long (*)(unsigned long, size_t, int)>(sys_madvise)>;
   t[__NR_mremap] = syscall_entry<sys_mremap>;
+  // signals
+  t[__NR_kill] = syscall_entry<sys_kill>;
+  t[__NR_tkill] = syscall_entry<sys_tkill>;
+  t[__NR_tgkill] = syscall_entry<sys_tgkill>;
+  t[__NR_rt_sigqueueinfo] = syscall_entry<sys_rt_sigqueueinfo>;
+  t[__NR_rt_sigaction] = syscall_entry<sys_rt_sigaction>;
+  t[__NR_rt_sigprocmask] = syscall_entry<sys_rt_sigprocmask>;
+  t[__NR_rt_sigpending] = syscall_entry<sys_rt_sigpending>;
+  t[__NR_rt_sigsuspend] = syscall_entry<sys_rt_sigsuspend>;
+  t[__NR_sigaltstack] = syscall_entry<sys_sigaltstack>;
+  t[__NR_restart_syscall] = syscall_entry<sys_restart_syscall>;
+  t[__NR_rt_sigreturn] = syscall_entry<sys_rt_sigreturn>;
   return t;
 }
 

@@ -195,15 +195,6 @@ extern "C" void do_trap(pt_regs* regs) {
   die(regs, what);
 }
 
-// Until signal delivery exists every such signal takes its default action,
-// which for these is to kill the process (the wait status names the signal).
-void user_fault_signal(pt_regs* regs, int signo, int code, uintptr_t addr) {
-  const task_struct* t = get_current();
-  pr_info("%s[%d]: unhandled signal %d code 0x%x at 0x%016lx in %s\n", t->comm, t->pid, signo, code, addr, t->comm);
-  (void)regs;
-  do_group_exit(exit_status_signaled(signo));
-}
-
 // The trap entry found the interrupted kernel sp too close to (or inside) a
 // stack guard to push pt_regs: regs is on this CPU's overflow stack.
 extern "C" [[noreturn]] void handle_bad_stack(pt_regs* regs) {

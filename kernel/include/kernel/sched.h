@@ -116,7 +116,7 @@ struct task_struct {
   kernel_sigset_t blocked;                   // under sighand->siglock
   kernel_sigset_t saved_sigmask;             // rt_sigsuspend's mask to restore after the handler
   bool restore_sigmask = false;
-  sigpending pending;                        // sent to this task alone
+  struct sigpending pending;                 // sent to this task alone
   std::atomic<bool> sigpending_flag{false};  // Linux's TIF_SIGPENDING
   sigaltstack_state sas;                     // the alternate signal stack
   struct restart_block restart_block;        // restart_syscall's continuation

@@ -62,6 +62,19 @@ long sys_madvise(unsigned long start, size_t len, int behavior);
 long sys_mremap(unsigned long addr, unsigned long old_len, unsigned long new_len, unsigned long flags,
                 unsigned long new_addr);
 
+// ---- signals (kernel/sys_signal.cc, arch/riscv/kernel/signal.cc) ----
+long sys_kill(int pid, int sig);
+long sys_tkill(int pid, int sig);
+long sys_tgkill(int tgid, int pid, int sig);
+long sys_rt_sigqueueinfo(int pid, int sig, uintptr_t uinfo);
+long sys_rt_sigaction(int sig, uintptr_t uact, uintptr_t uoact, size_t sigsetsize);
+long sys_rt_sigprocmask(int how, uintptr_t unset, uintptr_t uoset, size_t sigsetsize);
+long sys_rt_sigpending(uintptr_t uset, size_t sigsetsize);
+long sys_rt_sigsuspend(uintptr_t unewset, size_t sigsetsize);
+long sys_sigaltstack(uintptr_t uss, uintptr_t uoss);
+long sys_restart_syscall();
+long sys_rt_sigreturn();
+
 // Numbers without an implementation.
 long sys_ni_syscall();
 

@@ -15,3 +15,10 @@ constexpr unsigned hweight64(uint64_t w) {
 static_assert(hweight64(0) == 0);
 static_assert(hweight64(~0ull) == 64);
 static_assert(hweight64(0x8000000000000001ull) == 2);
+
+// Index of the lowest set bit (Linux's __ffs64); w must not be 0.
+constexpr unsigned __ffs64(uint64_t w) { return hweight64((w & (~w + 1)) - 1); }
+
+static_assert(__ffs64(1) == 0);
+static_assert(__ffs64(0x8000000000000000ull) == 63);
+static_assert(__ffs64(0x50) == 4);

@@ -19,6 +19,9 @@ struct mm_context_t {
   // CPUs that must run fence.i before they next enter user mode in this
   // address space: code was written to one of its pages (asm/processor.h).
   std::atomic<uint64_t> icache_stale_mask{0};
+  // The sigreturn trampoline page ([vdso], arch/riscv/kernel/signal.cc),
+  // mapped at exec and inherited by fork; 0 when there is none.
+  uint64_t vdso = 0;
 };
 
 // Builds the final kernel page table from the device tree's memory and

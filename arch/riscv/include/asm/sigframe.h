@@ -23,18 +23,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <kernel/signal_types.h>
+#include <asm/fpu.h>  // __riscv_d_ext_state
+#include <kernel/signal_abi.h>
 
 struct user_regs_struct {
   uint64_t pc, ra, sp, gp, tp, t0, t1, t2, s0, s1, a0, a1, a2, a3, a4, a5, a6, a7, s2, s3, s4, s5, s6, s7, s8, s9,
       s10, s11, t3, t4, t5, t6;
 };
 static_assert(sizeof(user_regs_struct) == 32 * 8);
-
-struct __riscv_d_ext_state {
-  uint64_t f[32];
-  uint32_t fcsr;
-};
 
 // union __riscv_fp_state { f, d, q }: only D is used (the kernel saves
 // what the D extension has); the size and alignment are the Q variant's.

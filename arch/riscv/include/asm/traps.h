@@ -9,7 +9,7 @@
 
 #include <asm/asm-offsets.h>
 #include <asm/ptrace.h>
-#include <kernel/signal_types.h>
+#include <kernel/signal_abi.h>
 
 constexpr uint64_t SCAUSE_INTERRUPT = 1ull << 63;
 
