@@ -274,11 +274,13 @@ TaskSighandLock::~TaskSighandLock() {
 }
 
 void signals_init() {
-  sigqueue_cachep = kmem_cache_create("sigqueue", sizeof(sigqueue), alignof(sigqueue), SLAB_PANIC, nullptr);
-  sighand_cachep =
-      kmem_cache_create("sighand_cache", sizeof(sighand_struct), alignof(sighand_struct), SLAB_PANIC, nullptr);
-  signal_cachep =
-      kmem_cache_create("signal_cache", sizeof(signal_struct), alignof(signal_struct), SLAB_PANIC, nullptr);
+  // Linux's flags: SLAB_ACCOUNT caches merge only with each other.
+  sigqueue_cachep =
+      kmem_cache_create("sigqueue", sizeof(sigqueue), alignof(sigqueue), SLAB_PANIC | SLAB_ACCOUNT, nullptr);
+  sighand_cachep = kmem_cache_create("sighand_cache", sizeof(sighand_struct), alignof(sighand_struct),
+                                     SLAB_HWCACHE_ALIGN | SLAB_PANIC | SLAB_ACCOUNT, nullptr);
+  signal_cachep = kmem_cache_create("signal_cache", sizeof(signal_struct), alignof(signal_struct),
+                                    SLAB_HWCACHE_ALIGN | SLAB_PANIC | SLAB_ACCOUNT, nullptr);
 }
 
 int send_sig_info(int sig, const kernel_siginfo* info, task_struct* p, PidType type) {

@@ -63,8 +63,6 @@ task_struct* spawn(UserImage* img, int cpu) {
   task_struct* t = kthread_create(user_entry, img, "user-test");
   if (!t) return nullptr;
   // Signal state as exec gives init (without it a fault still kills).
-  // Made here, on the test's CPU, where the join frees it again: the
-  // page counts the tests compare do not depend on per-CPU slab arrays.
   init_task_signals(t);
   if (cpu >= 0) kthread_bind(t, static_cast<unsigned>(cpu));
   wake_up_process(t);

@@ -26,7 +26,8 @@ struct UserImage {
 
 // Builds the mm (code RX, stack, results, [vdso]) and copies the program in.
 bool load_image(UserImage* img, const uint8_t* begin, const uint8_t* end);
-// A thread that becomes the program's process (signal state, U-mode).
+// A thread that becomes the program's process (signal state, U-mode),
+// bound to `cpu` when it is not -1.
 task_struct* spawn(UserImage* img, int cpu = -1);
 // Waits for the process to end: its wait status. Its signal state is freed
 // through RCU; this waits for that too, so page counts can be compared.
