@@ -37,11 +37,16 @@ namespace {
 
 wait_queue_head child_exit_wait;
 
-// Does child p match wait4's pid argument (Linux's eligible_pid, without
-// process groups: every process is in group 0's stand-in, its own).
-bool eligible(const task_struct* p, int pid) {
-  if (pid > 0) return p->pid == pid;
-  return true;  // -1: any child; 0 / < -1: process groups, one group here
+constexpr int SIGCHLD_NR = 17;
+
+// Does child p match wait4's pid and options (Linux's eligible_child)?
+// Without process groups, 0 and < -1 mean any child, like -1. A child
+// whose exit signal is not SIGCHLD is a "clone" child: only __WCLONE or
+// __WALL wait for it (and __WCLONE only for those).
+bool eligible(const task_struct* p, int pid, int options) {
+  if (pid > 0 && p->pid != pid) return false;
+  if (options & __WALL) return true;
+  return ((p->exit_signal != SIGCHLD_NR) != 0) == ((options & __WCLONE) != 0);
 }
 
 // Children move to init (woken with every other waiter by do_exit, so
@@ -68,8 +73,11 @@ void exit_notify(task_struct* tsk, int status) {
 
 void mm_release(task_struct* tsk) {
   if (tsk->clear_child_tid) {
-    const uint32_t zero = 0;
-    (void)copy_to_user(tsk->clear_child_tid, &zero, sizeof(zero));  // a bad pointer is the process's problem
+    // Only someone sharing the mm can see the store (Linux's condition too).
+    if (tsk->mm && tsk->mm->mm_users.load(std::memory_order_relaxed) > 1) {
+      const uint32_t zero = 0;
+      (void)copy_to_user(tsk->clear_child_tid, &zero, sizeof(zero));  // a bad pointer is the process's problem
+    }
     tsk->clear_child_tid = 0;
   }
   if (tsk->vfork_done) {
@@ -126,7 +134,7 @@ long kernel_wait4(int pid, int* status, int options) {
       SpinLockIrqSaveGuard g{tasklist_lock};
       for (list_head* e = self->children.next; e != &self->children; e = e->next) {
         task_struct* c = container_of(e, &task_struct::sibling);
-        if (!eligible(c, pid)) continue;
+        if (!eligible(c, pid, options)) continue;
         any = true;
         if (c->zombie) {
           found = c;

@@ -83,6 +83,7 @@ task_struct* alloc_task(const char* comm) {
   live_tasks.fetch_add(1, std::memory_order_relaxed);
   p->pid = p->tgid = pid;
   p->start_time = rdtime();
+  init_task_rlimits(p);
   return p;
 }
 

@@ -30,6 +30,7 @@
 
 #ifndef HOST_TEST
 #include <asm/mmu_context.h>
+#include <asm/processor.h>
 #include <asm/tlbflush.h>
 #endif
 
@@ -55,8 +56,10 @@ PageTableEditor page_table(mm_struct* mm) { return PageTableEditor(mm->pgd, kUse
 uint64_t pgd_alloc() { return pt_page_alloc(nullptr); }
 void pgd_free(uint64_t pgd) { pt_page_free(nullptr, pgd); }
 void flush_tlb_range(mm_struct*, unsigned long, unsigned long) {}  // no TLB on the host
+void flush_icache_mm_pages(mm_struct*) {}                         // nor instruction caches
 #else
 PageTableEditor page_table(mm_struct* mm) { return user_page_table(mm->pgd); }
+void flush_icache_mm_pages(mm_struct* mm) { flush_icache_mm(mm); }
 uint64_t pgd_alloc() { return user_pgd_alloc(); }
 void pgd_free(uint64_t pgd) { user_pgd_free(pgd); }
 // Every CPU that may cache mm's translations of [start, end) drops them.
@@ -142,9 +145,47 @@ struct CopyCtx {
   }
 };
 
+// Addresses of up to kMax leaves, for move_range.
+struct Leaves {
+  static constexpr unsigned kMax = 64;
+  uintptr_t va[kMax];
+  unsigned n = 0;
+  static void add(void* ctx, uintptr_t va, pte_t*, unsigned) {
+    auto* l = static_cast<Leaves*>(ctx);
+    if (l->n < kMax) l->va[l->n++] = va;
+  }
+};
+
+// mremap's move, a chunk at a time: the leaves are collected first and
+// edited after, so the walk never sees a table it is changing.
+int move_range(mm_struct* mm, unsigned long old_start, unsigned long new_start, unsigned long len) {
+  if (!mm->pgd) return 0;
+  int err = 0;
+  MmLockGuard g{mm->page_table_lock};
+  PageTableEditor pt = page_table(mm);
+  for (unsigned long a = old_start; a < old_start + len; a += Leaves::kMax * PAGE_SIZE) {
+    const unsigned long end = a + Leaves::kMax * PAGE_SIZE < old_start + len ? a + Leaves::kMax * PAGE_SIZE
+                                                                               : old_start + len;
+    Leaves l;
+    pt.for_each_leaf(a, end, Leaves::add, &l);
+    for (unsigned i = 0; i < l.n && !err; i++) {
+      pte_t* e = pt.leaf_entry(l.va[i]);
+      const pte_t old = *e;
+      const pte_t prot = pte_protnone(old) ? 0 : old & PTE_PROT_MASK;
+      // Out of table pages: what is left stays where it was (the caller's
+      // munmap of the old range then frees it).
+      err = pt.map(l.va[i] - old_start + new_start, pte_pa(old), PAGE_SIZE, prot, PtLevel::Page);
+      if (!err) *pt.leaf_entry(l.va[i]) = 0;
+    }
+  }
+  flush_tlb_range(mm, old_start, old_start + len);
+  pt.unmap(old_start, len);  // frees the tables left empty
+  return err;
+}
+
 }  // namespace
 
-const mm_pt_ops mm_page_table_ops{zap_range, change_protection, populate};
+const mm_pt_ops mm_page_table_ops{zap_range, change_protection, populate, move_range};
 
 void mm_zero_page_init() {
   zero_page = alloc_pages(GFP_KERNEL | __GFP_ZERO, 0);
@@ -176,6 +217,20 @@ void mm_free_pgd(mm_struct* mm) {
 // installs it only if the PTE is still what it saw. Otherwise another CPU
 // got there first: the page goes back and the access simply retries.
 vm_fault_t handle_mm_fault(vm_area_struct* vma, unsigned long address, unsigned flags) {
+  return handle_mm_fault_page(vma, address, flags, nullptr);
+}
+
+page* read_file_page(file* f, unsigned long offset) {
+  page* p = alloc_user_page(0);
+  if (!p) return nullptr;
+  if (vm_file_ops->read_page(f, offset, page_address(p))) {
+    put_page(p);
+    return nullptr;
+  }
+  return p;
+}
+
+vm_fault_t handle_mm_fault_page(vm_area_struct* vma, unsigned long address, unsigned flags, page* filled) {
   mm_struct* mm = vma->vm_mm;
   const bool write = flags & FAULT_FLAG_WRITE;
   const bool shared = vma->vm_flags & VM_SHARED;
@@ -192,7 +247,7 @@ vm_fault_t handle_mm_fault(vm_area_struct* vma, unsigned long address, unsigned 
     PageTableEditor pt = page_table(mm);
     pte_t* e = pt.leaf_entry(addr);
     if (!e) {
-      if (order || write || shared) {
+      if (order || write || shared || vma->vm_file) {
         need_page = true;
       } else if (pt.map(addr, page_to_pfn(zero_page) << PAGE_SHIFT, size, vma->vm_page_prot, level)) {
         return VM_FAULT_OOM;  // a read of private memory: the zero page
@@ -215,10 +270,18 @@ vm_fault_t handle_mm_fault(vm_area_struct* vma, unsigned long address, unsigned 
       flush_tlb_range(mm, addr, addr + size);
     }
   }
+  // A private file page that was never mapped comes from the file.
+  const bool from_file = need_page && !seen && vma->vm_file && !shared;
+  if (filled && !from_file) {
+    put_page(filled);  // raced: the page is there already, or the VMA changed
+    filled = nullptr;
+  }
+  if (from_file && !filled) return VM_FAULT_RETRY;
   if (need_page) {
     // Shared memory: the object's page for this offset (kept across zaps).
-    page* np = vma->vm_object ? shmem_get_page(vma->vm_object, (vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT)) >> order)
-                              : alloc_user_page(order);
+    page* np = filled ? filled
+               : vma->vm_object ? shmem_get_page(vma->vm_object, (vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT)) >> order)
+                                : alloc_user_page(order);
     if (np && source) memcpy(page_address(np), page_address(source), size);
     if (source) put_page(source);
     if (!np) return no_page;
@@ -245,6 +308,8 @@ vm_fault_t handle_mm_fault(vm_area_struct* vma, unsigned long address, unsigned 
     }
     if (replaced) put_page(replaced);
     if (!installed) put_page(np);  // lost the race: the access retries
+    // Instruction fetches must see what was just written to an executable page.
+    if (installed && (vma->vm_flags & VM_EXEC)) flush_icache_mm_pages(mm);
   }
   mm->min_flt.fetch_add(1, std::memory_order_relaxed);
   return 0;
@@ -262,6 +327,16 @@ int dup_mmap(mm_struct* mm, mm_struct* oldmm) {
   mm->brk = oldmm->brk;
   mm->start_stack = oldmm->start_stack;
   mm->mmap_base = oldmm->mmap_base;
+  mm->start_code = oldmm->start_code;
+  mm->end_code = oldmm->end_code;
+  mm->start_data = oldmm->start_data;
+  mm->end_data = oldmm->end_data;
+  mm->arg_start = oldmm->arg_start;
+  mm->arg_end = oldmm->arg_end;
+  mm->env_start = oldmm->env_start;
+  mm->env_end = oldmm->env_end;
+  mm->exe_file = oldmm->exe_file;
+  if (mm->exe_file) vm_file_ops->get(mm->exe_file);
   vm_area_struct* prev = nullptr;
   for (vm_area_struct* src = oldmm->mmap; src; src = src->vm_next) {
     if (src->vm_flags & VM_DONTCOPY) {
@@ -283,6 +358,7 @@ int dup_mmap(mm_struct* mm, mm_struct* oldmm) {
     vma->vm_file = src->vm_file;
     vma->vm_object = src->vm_object;
     if (vma->vm_object) shmem_get(vma->vm_object);
+    if (vma->vm_file) vm_file_ops->get(vma->vm_file);
     rb_node** link;
     rb_node* parent;
     vm_area_struct* found_prev;

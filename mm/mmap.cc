@@ -104,7 +104,7 @@ unsigned long count_vma_pages_range(mm_struct* mm, unsigned long start, unsigned
 // A shared mapping gets its object here, after MAP_FIXED's unmap, like
 // Linux's shmem_zero_setup (charged unless MAP_NORESERVE; hugetlb never).
 unsigned long mmap_region(mm_struct* mm, unsigned long addr, unsigned long len, unsigned long vm_flags,
-                          unsigned long pgoff) {
+                          unsigned long pgoff, file* f) {
   const unsigned long npages = len >> PAGE_SHIFT;
   if (!may_expand_vm(mm, vm_flags, npages) &&
       !may_expand_vm(mm, vm_flags, npages - count_vma_pages_range(mm, addr, addr + len)))
@@ -130,7 +130,8 @@ unsigned long mmap_region(mm_struct* mm, unsigned long addr, unsigned long len, 
   rb_node** link;
   rb_node* parent;
   find_vma_links(mm, addr, addr + len, &prev, &link, &parent);  // a hole now
-  vm_area_struct* vma = vma_merge(mm, prev, addr, addr + len, vm_flags, object, pgoff);
+  // A file mapping never merges (vma_merge does not compare files).
+  vm_area_struct* vma = f ? nullptr : vma_merge(mm, prev, addr, addr + len, vm_flags, object, pgoff);
   if (!vma) {
     vma = vm_area_alloc(mm);
     if (!vma) {
@@ -144,6 +145,7 @@ unsigned long mmap_region(mm_struct* mm, unsigned long addr, unsigned long len, 
     vma->vm_page_prot = vm_get_page_prot(vm_flags);
     vma->vm_pgoff = pgoff;
     vma->vm_object = object;
+    if (f) vm_file_ops->get(vma->vm_file = f);
     vma_link(mm, vma, prev, link, parent);
   }
   vm_stat_account(mm, vm_flags, static_cast<long>(npages));
@@ -206,6 +208,7 @@ void mmput(mm_struct* mm) {
     exit_mmap(mm);
   }
   mm_free_pgd(mm);
+  if (mm->exe_file) vm_file_ops->put(mm->exe_file);
   mm->~mm_struct();
   kmem_cache_free(mm_cachep, mm);
 }
@@ -267,6 +270,11 @@ void mm_populate(mm_struct* mm, unsigned long start, unsigned long len) {
 
 unsigned long do_mmap(mm_struct* mm, unsigned long addr, unsigned long len, unsigned long prot,
                       unsigned long flags, unsigned long pgoff, unsigned long* populate) {
+  return do_mmap_file(mm, nullptr, 0, addr, len, prot, flags, pgoff, populate);
+}
+
+unsigned long do_mmap_file(mm_struct* mm, file* f, unsigned fmode, unsigned long addr, unsigned long len,
+                           unsigned long prot, unsigned long flags, unsigned long pgoff, unsigned long* populate) {
   *populate = 0;
   if (!len) return err(-EINVAL);
   if (flags & MAP_FIXED_NOREPLACE) flags |= MAP_FIXED;
@@ -288,7 +296,25 @@ unsigned long do_mmap(mm_struct* mm, unsigned long addr, unsigned long len, unsi
     return err(-EAGAIN);
 
   const bool hugetlb = flags & MAP_HUGETLB;
-  if (hugetlb) {
+  if (f) {
+    // Linux's file checks: a private mapping needs a readable file; a
+    // shared one a writable file for PROT_WRITE.
+    if (hugetlb) return err(-EINVAL);
+    switch (flags & MAP_TYPE) {
+      case MAP_SHARED:
+      case MAP_SHARED_VALIDATE:
+        if ((prot & PROT_WRITE) && !(fmode & MMAP_FMODE_WRITE)) return err(-EACCES);
+        // Shared file mappings need a page cache shared with read/write,
+        // which does not exist: refused as by a file system without mmap.
+        return err(-ENODEV);
+      case MAP_PRIVATE:
+        if (!(fmode & MMAP_FMODE_READ)) return err(-EACCES);
+        if (vm_flags & VM_GROWSDOWN) return err(-EINVAL);
+        break;
+      default:
+        return err(-EINVAL);
+    }
+  } else if (hugetlb) {
     // The hugetlbfs file path of do_mmap and hugetlbfs_file_mmap.
     switch (flags & MAP_TYPE) {
       case MAP_SHARED:
@@ -324,7 +350,7 @@ unsigned long do_mmap(mm_struct* mm, unsigned long addr, unsigned long len, unsi
     if (hugetlb) vm_flags |= VM_NORESERVE;
   }
 
-  addr = mmap_region(mm, addr, len, vm_flags, pgoff);
+  addr = mmap_region(mm, addr, len, vm_flags, pgoff, f);
   if (!IS_ERR_VALUE(addr) && ((vm_flags & VM_LOCKED) || (flags & (MAP_POPULATE | MAP_NONBLOCK)) == MAP_POPULATE))
     *populate = len;
   return addr;
@@ -357,6 +383,21 @@ long sys_mmap(mm_struct* mm, unsigned long addr, unsigned long len, unsigned lon
   // riscv (5.17 .. 6.1): write-only is not expressible in a PTE.
   if ((prot & PROT_WRITE) && !(prot & PROT_READ)) return -EINVAL;
   return ksys_mmap_pgoff(mm, addr, len, prot, flags, fd, static_cast<unsigned long>(offset) >> PAGE_SHIFT);
+}
+
+long sys_mmap_file(mm_struct* mm, file* f, unsigned fmode, unsigned long addr, unsigned long len,
+                   unsigned long prot, unsigned long flags, long offset) {
+  if (offset & ~PAGE_MASK) return -EINVAL;
+  if ((prot & PROT_WRITE) && !(prot & PROT_READ)) return -EINVAL;
+  unsigned long populate;
+  unsigned long ret;
+  {
+    MmapWriteGuard g{mm};
+    ret = do_mmap_file(mm, f, fmode, addr, len, prot, flags & ~static_cast<unsigned long>(MAP_ANONYMOUS),
+                       static_cast<unsigned long>(offset) >> PAGE_SHIFT, &populate);
+    if (populate) mm_populate(mm, ret, populate);
+  }
+  return static_cast<long>(ret);
 }
 
 long sys_mmap2(mm_struct* mm, unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags,

@@ -36,7 +36,9 @@ int mprotect_fixup(mm_struct* mm, vm_area_struct* vma, vm_area_struct** pprev, u
     }
   }
   const unsigned long pgoff = vma->vm_pgoff + ((start - vma->vm_start) >> PAGE_SHIFT);
-  if (vm_area_struct* merged = vma_merge(mm, *pprev, start, end, newflags, vma->vm_object, pgoff)) {
+  // A file-backed VMA never merges (vma_merge does not compare files).
+  vm_area_struct* merged = vma->vm_file ? nullptr : vma_merge(mm, *pprev, start, end, newflags, vma->vm_object, pgoff);
+  if (merged) {
     vma = merged;
   } else {
     *pprev = vma;

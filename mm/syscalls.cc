@@ -37,6 +37,11 @@ long sys_madvise(unsigned long start, size_t len, int behavior) {
   return mm ? sys_madvise(mm, start, len, behavior) : -EINVAL;
 }
 
+long sys_msync(unsigned long start, size_t len, int flags) {
+  mm_struct* mm = get_current()->mm;
+  return mm ? sys_msync(mm, start, len, flags) : -EINVAL;
+}
+
 long sys_mremap(unsigned long addr, unsigned long old_len, unsigned long new_len, unsigned long flags,
                 unsigned long new_addr) {
   mm_struct* mm = get_current()->mm;

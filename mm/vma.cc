@@ -61,6 +61,8 @@ constexpr unsigned long VM_SPECIAL = VM_IO | VM_DONTEXPAND | VM_PFNMAP;
 
 }  // namespace
 
+const vm_file_operations* vm_file_ops = nullptr;
+
 void vmacache_invalidate(mm_struct* mm) {
   for (auto& slot : mm->vmacache) {
     slot.node.store(nullptr, std::memory_order_relaxed);
@@ -179,6 +181,7 @@ void vma_remove(mm_struct* mm, vm_area_struct* vma) {
   mm->map_count--;
   vmacache_invalidate(mm);
   if (vma->vm_object) shmem_put(vma->vm_object);
+  if (vma->vm_file) vm_file_ops->put(vma->vm_file);
   vm_area_free(vma);
 }
 
@@ -246,6 +249,7 @@ int __split_vma(mm_struct* mm, vm_area_struct* vma, unsigned long addr, int new_
   part->vm_file = vma->vm_file;
   part->vm_object = vma->vm_object;
   if (part->vm_object) shmem_get(part->vm_object);
+  if (part->vm_file) vm_file_ops->get(part->vm_file);
   const unsigned long split_pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
   // The part goes right next to vma in address order: as the leftmost node
   // of vma's right subtree (above) or the rightmost of its left (below).

@@ -63,7 +63,20 @@ struct PtModel {
     m->populated += (end - start) >> PAGE_SHIFT;
     return 0;
   }
-  static constexpr mm_pt_ops ops{zap_range, change_protection, populate};
+  static int move_range(mm_struct* mm, unsigned long old_start, unsigned long new_start, unsigned long len) {
+    PtModel* m = of(mm);
+    std::map<unsigned long, pte_t> moved;
+    for (auto it = m->present.lower_bound(old_start); it != m->present.end() && it->first < old_start + len;) {
+      moved[it->first - old_start + new_start] = it->second;
+      it = m->present.erase(it);
+    }
+    for (auto& [a, prot] : moved) {
+      REQUIRE(m->present.count(a) == 0);  // the destination was unmapped
+      m->present[a] = prot;
+    }
+    return 0;
+  }
+  static constexpr mm_pt_ops ops{zap_range, change_protection, populate, move_range};
 
   void attach(mm_struct* mm) {
     mm->pt_ops = &ops;

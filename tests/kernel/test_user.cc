@@ -26,7 +26,7 @@
 
 extern "C" const uint8_t user_prog_ecall[], user_prog_ecall_end[], user_prog_regs[], user_prog_regs_end[],
     user_prog_fp[], user_prog_fp_end[], user_prog_null[], user_prog_null_end[], user_prog_kaddr[],
-    user_prog_kaddr_end[], user_prog_illegal[], user_prog_illegal_end[], user_prog_fork[], user_prog_fork_end[];
+    user_prog_kaddr_end[], user_prog_illegal[], user_prog_illegal_end[], user_prog_fork[], user_prog_fork_end[], user_prog_vfork[], user_prog_vfork_end[];
 
 #include "user_test.h"
 
@@ -94,4 +94,53 @@ KTEST(user, fork_wait4_echild) {
   EXPECT_EQ(static_cast<long>(r[2]), -ECHILD);          // nothing left to wait for
   EXPECT_EQ(nr_pids_used(), pids_before);               // the pids went back
   EXPECT_EQ(settled_free_pages(), free_before);
+}
+
+KTEST(user, vfork_clone_with_tls_and_tid_flags) {
+  uint64_t r[8];
+  ASSERT_EQ(run(user_prog_vfork, user_prog_vfork_end, r, 8), exit_status_exited(0));
+  const uint64_t child = r[0];
+  EXPECT_GT(child, 1ull);
+  EXPECT_EQ(r[1] & 0xffffffff, child);  // CLONE_PARENT_SETTID
+  EXPECT_EQ(r[2] & 0xffffffff, child);  // CLONE_CHILD_SETTID, through the shared mm
+  EXPECT_EQ(r[3], 0x12345ull);          // CLONE_SETTLS
+  EXPECT_EQ(r[5], 77ull);               // the parent resumed after the child was done (CLONE_VFORK)
+  EXPECT_EQ(r[6] & 0xffffffff, 0x500ull);
+  EXPECT_EQ(r[7], child);
+}
+
+// The bulk copies stop exactly at the first byte that faults, whatever the
+// alignment of either side (doublewords in the middle, bytes at the ends).
+KTEST(user, copies_stop_at_the_first_faulting_byte) {
+  mm_struct* mm = mm_alloc();
+  ASSERT_TRUE(mm != nullptr);
+  ASSERT_EQ(mm_alloc_pgd(mm), 0);
+  const unsigned long a = static_cast<unsigned long>(
+      ksys_mmap_pgoff(mm, 0, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, ~0ul, 0));
+  ASSERT_FALSE(IS_ERR_VALUE(a));
+  ASSERT_EQ(sys_munmap(mm, a + PAGE_SIZE, PAGE_SIZE), 0L);  // [a, a + 4096) then a hole
+  kthread_use_mm(mm);
+  static uint8_t buf[96];
+  for (unsigned src_off = 0; src_off < 8; src_off++) {
+    for (unsigned back = 1; back <= 40; back += 13) {
+      const uintptr_t u = a + PAGE_SIZE - back - src_off % 3;  // `left` bytes before the hole
+      const size_t left = a + PAGE_SIZE - u, n = 64;
+      memset(buf, 0x5a, sizeof(buf));
+      EXPECT_EQ(copy_to_user(u, buf + src_off, n), n - left);
+      EXPECT_EQ(copy_from_user(buf + src_off, u, n), n - left);
+      EXPECT_EQ(clear_user(u, n), n - left);
+      uint8_t c = 1;
+      EXPECT_EQ(copy_from_user(&c, u, 1), 0ul);  // the cleared byte reads back zero
+      EXPECT_EQ(c, 0);
+    }
+  }
+  EXPECT_EQ(copy_to_user(a + PAGE_SIZE - 4, "abcd", 4), 0ul);
+  EXPECT_EQ(strncpy_from_user(reinterpret_cast<char*>(buf), a + PAGE_SIZE - 4, 16), -EFAULT);  // no NUL before the hole
+  EXPECT_EQ(strncpy_from_user(reinterpret_cast<char*>(buf), a + PAGE_SIZE - 4, 3), 3L);        // count reached first
+  EXPECT_EQ(copy_to_user(a + PAGE_SIZE - 2, "", 1), 0ul);
+  EXPECT_EQ(strncpy_from_user(reinterpret_cast<char*>(buf), a + PAGE_SIZE - 4, 16), 2L);       // now "ab"
+  EXPECT_EQ(copy_to_user(a, buf, 16), 0ul);
+  EXPECT_EQ(copy_to_user(USER_TOP - 8, buf, 16), 16ul);  // past the user half: nothing copied
+  kthread_unuse_mm(mm);
+  mmput(mm);
 }

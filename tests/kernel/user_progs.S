@@ -181,3 +181,49 @@ user_prog_fork:
 	li	a0, 0
 	SYS(93)
 user_prog_fork_end:
+
+/* vfork-style clone with every glibc tid/TLS flag: CLONE_VM | CLONE_VFORK |
+ * CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID, SIGCHLD, on a
+ * stack inside the results page. The child stores tp and a marker and
+ * exits 5; the parent, resumed only after that, records the child's pid,
+ * the marker as it finds it, then reaps: results[0] pid, [1] parent_tid,
+ * [2] child_tid, [3] child's tp, [5] marker seen, [6] status, [7] wait4. */
+	.globl	user_prog_vfork, user_prog_vfork_end
+user_prog_vfork:
+	mv	s1, a0
+	li	a0, 0x1184111
+	addi	a1, s1, 2032
+	addi	a2, s1, 8
+	li	a3, 0x12345
+	addi	a4, s1, 16
+	SYS(220)
+	bnez	a0, 1f
+	sd	tp, 24(s1)
+	li	t0, 77
+	sd	t0, 32(s1)
+	li	a0, 5
+	SYS(93)
+1:	sd	a0, 0(s1)
+	ld	t0, 32(s1)
+	sd	t0, 40(s1)
+	li	a0, -1
+	addi	a1, s1, 48
+	li	a2, 0
+	li	a3, 0
+	SYS(260)
+	sd	a0, 56(s1)
+	li	a0, 0
+	SYS(93)
+user_prog_vfork_end:
+
+/* The image of the exec tests (tests/kernel/test_exec.cc), copied into an
+ * ELF file: exit(argc + 100 if it runs above 16 MiB, i.e. with a load bias). */
+	.globl	user_prog_exec, user_prog_exec_end
+user_prog_exec:
+	ld	a0, 0(sp)		/* argc */
+	auipc	t0, 0
+	li	t1, 0x1000000
+	bltu	t0, t1, 1f
+	addi	a0, a0, 100
+1:	SYS(93)
+user_prog_exec_end:

@@ -100,6 +100,7 @@ consteval std::array<syscall_fn, __NR_syscalls> make_table() {
   t[__NR_mprotect] = syscall_entry<static_cast<long (*)(unsigned long, size_t, unsigned long)>(sys_mprotect)>;
   t[__NR_madvise] = syscall_entry<static_cast<long (*)(unsigned long, size_t, int)>(sys_madvise)>;
   t[__NR_mremap] = syscall_entry<sys_mremap>;
+  t[__NR_msync] = syscall_entry<sys_msync>;
   // signals
   t[__NR_kill] = syscall_entry<sys_kill>;
   t[__NR_tkill] = syscall_entry<sys_tkill>;

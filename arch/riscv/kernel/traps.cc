@@ -185,7 +185,11 @@ extern "C" void do_trap(pt_regs* regs) {
     case Scause::InstructionAccessFault:
     case Scause::LoadAccessFault:
     case Scause::StoreAccessFault:
+      // A uaccess fault may read a file page and sleep: interrupts as the
+      // interrupted code had them (Linux's riscv do_page_fault does too).
+      if (regs->status & SR_SPIE) local_irq_enable();
       do_page_fault(regs);
+      local_irq_disable();
       return;
     default:
       break;

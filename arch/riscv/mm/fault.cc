@@ -58,12 +58,21 @@ bool repair_access_dirty(uintptr_t addr, Scause cause) {
   return true;
 }
 
-UserFault do_user_addr_fault(mm_struct* mm, uintptr_t addr, Scause cause, bool user) {
-  unsigned flags = user ? FAULT_FLAG_USER : 0;
-  if (cause == Scause::StorePageFault) flags |= FAULT_FLAG_WRITE;
-  if (cause == Scause::InstructionPageFault) flags |= FAULT_FLAG_INSTRUCTION;
+namespace {
+
+// One attempt under mmap_lock. A private file page that must be read first
+// comes back as VM_FAULT_RETRY with *file (a reference) and *offset set.
+// `filled` (if any) was read from filled_file at filled_offset: it is used
+// only if that is still what backs addr.
+UserFault fault_once(mm_struct* mm, uintptr_t addr, Scause cause, unsigned flags, page* filled,
+                     const file* filled_file, unsigned long filled_offset, file** rfile, unsigned long* offset) {
   MmapReadGuard g{mm};
   vm_area_struct* vma = find_vma(mm, addr);
+  if (filled && (!vma || vma->vm_start > addr || vma->vm_file != filled_file ||
+                 vma_file_offset(vma, addr) != filled_offset)) {
+    put_page(filled);  // the mapping changed while the page was read
+    filled = nullptr;
+  }
   if (!vma) return UserFault::SegvMapErr;
   if (vma->vm_start > addr) {
     if (!(vma->vm_flags & VM_GROWSDOWN) || expand_stack(vma, addr)) return UserFault::SegvMapErr;
@@ -74,12 +83,50 @@ UserFault do_user_addr_fault(mm_struct* mm, uintptr_t addr, Scause cause, bool u
     case Scause::StorePageFault: allowed = vma->vm_flags & VM_WRITE; break;
     default: allowed = vma->vm_flags & (VM_READ | VM_WRITE); break;  // write implies read
   }
-  if (!allowed) return UserFault::SegvAccErr;
-  const vm_fault_t fault = handle_mm_fault(vma, addr, flags);
+  if (!allowed) {
+    if (filled) put_page(filled);
+    return UserFault::SegvAccErr;
+  }
+  const vm_fault_t fault = handle_mm_fault_page(vma, addr, flags, filled);
+  if (fault & VM_FAULT_RETRY) {
+    vm_file_ops->get(vma->vm_file);
+    *rfile = vma->vm_file;
+    *offset = vma_file_offset(vma, addr);
+    return UserFault::Retry;
+  }
   if (fault & VM_FAULT_OOM) return UserFault::OutOfMemory;
   if (fault & VM_FAULT_SIGBUS) return UserFault::BusAdrErr;
   if (fault & VM_FAULT_SIGSEGV) return UserFault::SegvAccErr;
   return UserFault::Resolved;
+}
+
+}  // namespace
+
+// A private file page is read with mmap_lock dropped (the read may sleep;
+// mmap_lock does not allow it), then the fault is tried again with it: the
+// VMA may have changed meanwhile, which the second attempt sees.
+UserFault do_user_addr_fault(mm_struct* mm, uintptr_t addr, Scause cause, bool user) {
+  unsigned flags = user ? FAULT_FLAG_USER : 0;
+  if (cause == Scause::StorePageFault) flags |= FAULT_FLAG_WRITE;
+  if (cause == Scause::InstructionPageFault) flags |= FAULT_FLAG_INSTRUCTION;
+  page* filled = nullptr;
+  file* held = nullptr;  // the file `filled` came from, held so its identity stays valid
+  unsigned long held_offset = 0;
+  for (;;) {
+    file* f = nullptr;
+    unsigned long offset = 0;
+    const UserFault r = fault_once(mm, addr, cause, flags, filled, held, held_offset, &f, &offset);
+    if (held) vm_file_ops->put(held);
+    held = nullptr;
+    if (r != UserFault::Retry) return r;
+    filled = read_file_page(f, offset);
+    if (!filled) {
+      vm_file_ops->put(f);
+      return UserFault::BusAdrErr;  // Linux: a failed read of a mapped file is SIGBUS
+    }
+    held = f;
+    held_offset = offset;
+  }
 }
 
 void do_page_fault(pt_regs* regs) {

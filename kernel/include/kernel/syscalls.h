@@ -59,6 +59,7 @@ long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigne
 long sys_munmap(unsigned long addr, size_t len);
 long sys_mprotect(unsigned long start, size_t len, unsigned long prot);
 long sys_madvise(unsigned long start, size_t len, int behavior);
+long sys_msync(unsigned long start, size_t len, int flags);
 long sys_mremap(unsigned long addr, unsigned long old_len, unsigned long new_len, unsigned long flags,
                 unsigned long new_addr);
 

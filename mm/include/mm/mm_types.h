@@ -126,6 +126,9 @@ struct mm_pt_ops {
   void (*change_protection)(mm_struct* mm, unsigned long start, unsigned long end, pte_t prot);
   // Faults in [start, end) of `vma` (MAP_POPULATE); 0 or -ENOMEM.
   int (*populate)(mm_struct* mm, vm_area_struct* vma, unsigned long start, unsigned long end);
+  // mremap: the pages mapped in [old_start, old_start + len) move to
+  // new_start (4 KiB leaves only); 0 or -ENOMEM.
+  int (*move_range)(mm_struct* mm, unsigned long old_start, unsigned long new_start, unsigned long len);
 };
 
 struct mm_struct {
@@ -148,6 +151,11 @@ struct mm_struct {
   unsigned long mmap_base = 0;   // top-down allocation starts below it
   unsigned long start_brk = 0, brk = 0;
   unsigned long start_stack = 0;
+  // Set by exec (fs/binfmt_elf.cc) for /proc: the image's code and data,
+  // the argv and envp strings on the stack.
+  unsigned long start_code = 0, end_code = 0, start_data = 0, end_data = 0;
+  unsigned long arg_start = 0, arg_end = 0, env_start = 0, env_end = 0;
+  file* exe_file = nullptr;  // the executable (/proc/<pid>/exe), one reference (vm_file_ops)
   unsigned long def_flags = 0;   // added to every new VMA's flags
 
   // Pages of VMAs (Linux's names): all, locked, writable private data,

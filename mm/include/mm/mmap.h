@@ -49,6 +49,21 @@ inline unsigned long vm_end_gap(const vm_area_struct* vma) { return vma->vm_end;
 // VMA maps read-only until a write fault copies the page).
 pte_t vm_get_page_prot(unsigned long vm_flags);
 
+// ---- files behind VMAs ----
+// Private file-backed VMAs (exec's PT_LOAD segments): each holds one
+// reference on vm_file, taken and dropped through these, and a fault fills
+// a fresh private page from the file (mm/memory.cc). The kernel's file
+// layer installs them (fs/binfmt_elf.cc); where none is installed (host
+// tests) no VMA has a file.
+struct vm_file_operations {
+  void (*get)(file* f);
+  void (*put)(file* f);
+  // Fills one page (PAGE_SIZE bytes at kaddr) from byte `offset` of f; what
+  // lies past the end of the file reads as zeros. 0 or -errno. May sleep.
+  int (*read_page)(file* f, unsigned long offset, void* kaddr);
+};
+extern const vm_file_operations* vm_file_ops;
+
 // ---- mm_struct life (mm/mmap.cc) ----
 // A new empty address space with the default layout (mmap_base below the
 // stack's rlimit and guard, no randomization); null when out of memory.
@@ -126,6 +141,11 @@ unsigned long get_unmapped_area(mm_struct* mm, unsigned long addr, unsigned long
                                 unsigned long flags);
 unsigned long do_mmap(mm_struct* mm, unsigned long addr, unsigned long len, unsigned long prot,
                       unsigned long flags, unsigned long pgoff, unsigned long* populate);
+// The same for a file (null: anonymous), opened with fmode (MMAP_FMODE_*,
+// Linux's FMODE_READ/FMODE_WRITE values): private file mappings only.
+constexpr unsigned MMAP_FMODE_READ = 0x1, MMAP_FMODE_WRITE = 0x2;
+unsigned long do_mmap_file(mm_struct* mm, file* f, unsigned fmode, unsigned long addr, unsigned long len,
+                           unsigned long prot, unsigned long flags, unsigned long pgoff, unsigned long* populate);
 int do_munmap(mm_struct* mm, unsigned long start, size_t len);
 // Grows a VM_GROWSDOWN VMA down to cover address (a fault below it): keeps
 // stack_guard_gap to an accessible VMA below, RLIMIT_STACK, the commit
@@ -151,6 +171,9 @@ long ksys_mmap_pgoff(mm_struct* mm, unsigned long addr, unsigned long len, unsig
                      unsigned long flags, unsigned long fd, unsigned long pgoff);
 long sys_mmap(mm_struct* mm, unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags,
               unsigned long fd, long offset);
+// mmap of a file the caller resolved from the fd (a regular file).
+long sys_mmap_file(mm_struct* mm, file* f, unsigned fmode, unsigned long addr, unsigned long len,
+                   unsigned long prot, unsigned long flags, long offset);
 // rv32's mmap2: offset in 4 KiB units.
 long sys_mmap2(mm_struct* mm, unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags,
                unsigned long fd, long pgoff);
@@ -158,6 +181,8 @@ long sys_munmap(mm_struct* mm, unsigned long addr, size_t len);
 long sys_mprotect(mm_struct* mm, unsigned long start, size_t len, unsigned long prot);
 long sys_brk(mm_struct* mm, unsigned long brk);
 long sys_madvise(mm_struct* mm, unsigned long start, size_t len, int behavior);
-// mm/mremap.cc: shrink, or grow in place.
+// mm/msync.cc: Linux's checks and errors (nothing needs writing back).
+long sys_msync(mm_struct* mm, unsigned long start, size_t len, int flags);
+// mm/mremap.cc: shrink, grow in place, or move.
 long sys_mremap(mm_struct* mm, unsigned long addr, unsigned long old_len, unsigned long new_len, unsigned long flags,
                 unsigned long new_addr);

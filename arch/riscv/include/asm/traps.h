@@ -52,7 +52,7 @@ void do_page_fault(pt_regs* regs);
 // A page fault at a user address in mm (cause 12/13/15, from user mode or a
 // uaccess helper): Resolved (retry the access), or the signal it earns.
 struct mm_struct;
-enum class UserFault { Resolved, SegvMapErr, SegvAccErr, BusAdrErr, OutOfMemory };
+enum class UserFault { Resolved, SegvMapErr, SegvAccErr, BusAdrErr, OutOfMemory, Retry };
 constexpr int user_fault_signo(UserFault f) { return f == UserFault::BusAdrErr ? SIGBUS : SIGSEGV; }
 constexpr int user_fault_code(UserFault f) {
   return f == UserFault::SegvAccErr ? SEGV_ACCERR : f == UserFault::BusAdrErr ? BUS_ADRERR : SEGV_MAPERR;

@@ -7,7 +7,7 @@
 #include <kernel/errno.h>
 
 // Reads 8 bytes at src into *dst; -EFAULT (and *dst = 0) if the load faults.
-inline int get_kernel_nofault(uint64_t* dst, const void* src) {
+[[gnu::always_inline]] inline int get_kernel_nofault(uint64_t* dst, const void* src) {
   int err = 0;
   uint64_t val;
   asm volatile(
@@ -52,7 +52,7 @@ inline bool access_ok(uintptr_t p, size_t n) { return p <= USER_TOP && n <= USER
 // One byte from user memory; -EFAULT if the access cannot be satisfied.
 // It loads the aligned doubleword around the byte (never crossing a page,
 // so it faults exactly when the byte would).
-inline int get_user_u8(uint8_t* dst, uintptr_t src) {
+[[gnu::always_inline]] inline int get_user_u8(uint8_t* dst, uintptr_t src) {
   if (!access_ok(src, 1)) return -EFAULT;
   UserAccess ua;
   uint64_t word;
@@ -61,7 +61,7 @@ inline int get_user_u8(uint8_t* dst, uintptr_t src) {
   return err;
 }
 
-inline int put_user_u8(uint8_t val, uintptr_t dst) {
+[[gnu::always_inline]] inline int put_user_u8(uint8_t val, uintptr_t dst) {
   if (!access_ok(dst, 1)) return -EFAULT;
   UserAccess ua;
   int err = 0;
@@ -78,19 +78,17 @@ inline int put_user_u8(uint8_t val, uintptr_t dst) {
   return err;
 }
 
-// Byte-wise copies; return the number of bytes NOT copied (0 on success).
-inline size_t copy_from_user(void* dst, uintptr_t src, size_t n) {
-  if (!access_ok(src, n)) return n;
-  auto* d = static_cast<uint8_t*>(dst);
-  for (size_t i = 0; i < n; i++)
-    if (get_user_u8(&d[i], src + i)) return n - i;
-  return 0;
-}
-
-inline size_t copy_to_user(uintptr_t dst, const void* src, size_t n) {
-  if (!access_ok(dst, n)) return n;
-  const auto* s = static_cast<const uint8_t*>(src);
-  for (size_t i = 0; i < n; i++)
-    if (put_user_u8(s[i], dst + i)) return n - i;
-  return 0;
-}
+// Bulk copies (arch/riscv/mm/uaccess.cc): one UserAccess scope each,
+// doublewords where both sides are aligned alike; they return the number
+// of bytes NOT copied (0 on success) and stop exactly at the first byte
+// that faults. Out of line on purpose: an inline copy that the compiler
+// emits as a COMDAT function would carry exception-table entries that the
+// linker drops with a discarded duplicate.
+size_t copy_from_user(void* dst, uintptr_t src, size_t n);
+size_t copy_to_user(uintptr_t dst, const void* src, size_t n);
+// Zeroes n bytes of user memory; the number of bytes NOT cleared.
+size_t clear_user(uintptr_t dst, size_t n);
+// Copies a NUL-terminated string of at most `count` bytes from user memory
+// (Linux's strncpy_from_user): its length without the NUL, `count` when no
+// NUL came within count bytes (dst then is not terminated), or -EFAULT.
+long strncpy_from_user(char* dst, uintptr_t src, long count);
