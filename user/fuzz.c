@@ -5,7 +5,9 @@
  *
  * The parent forks CHILDREN processes (default 256, PARALLEL at a time,
  * default 4), each making CALLS system calls (default 250) with random
- * numbers in 0..511 plus a few far out of range, and arguments drawn from
+ * numbers in 0..511 plus a few far out of range, a quarter of them the
+ * memory-management calls (mmap, munmap, mprotect, madvise, mremap, brk,
+ * msync, mincore, mlock...), and arguments drawn from
  * sets that find bugs: 0, -1, small integers, errno-sized negatives, random
  * bit masks, page-aligned and unaligned addresses inside the child's own
  * mappings (read-write, read-only, PROT_NONE, the last bytes before an
@@ -114,12 +116,19 @@ static int allowed(long nr) {
   return 1;
 }
 
+/* The memory-management calls, a quarter of all picks: this kernel's heart. */
+static const long mm_calls[] = {
+    SYS_mmap, SYS_munmap, SYS_mprotect, SYS_madvise, SYS_mremap, SYS_brk, SYS_msync, SYS_mincore,
+    SYS_mlock, SYS_munlock, SYS_mlockall, SYS_munlockall, SYS_remap_file_pages, SYS_process_vm_readv,
+};
+
 static long pick_number(struct fuzz_state* f) {
   for (;;) {
     long nr;
     switch (below(f, 64)) {
       case 0: nr = (long)(uint32_t)rnd(f); break;                  /* far out of range */
       case 1: nr = -1 - (long)below(f, 4); break;
+      case 2 ... 17: nr = mm_calls[below(f, sizeof mm_calls / sizeof mm_calls[0])]; break;
       default: nr = (long)below(f, 512); break;
     }
     /* rt_sigreturn loads registers from a random frame and nearly always
@@ -212,7 +221,10 @@ static _Noreturn void child(struct progress* me, uint64_t seed, long calls) {
 struct tally {
   long exited_ok, exited_other, timed_out, by_signal[NSIG];
   long calls;        /* made, summed over the children */
-  long ending[64];   /* the call a child died or exited early in (the first 64) */
+  struct ending {
+    long nr;           /* the call a child died, exited or was killed in (the first 64) */
+    int timed_out;
+  } ending[64];
   int ending_nr;
 };
 
@@ -265,7 +277,8 @@ static void run_batch(uint64_t seed, long first, long n, long calls, double limi
     left--;
     if (progress[i].made < 0) die("child %ld could not set up its mappings (status %#x)", first + i, st);
     t->calls += progress[i].made;
-    if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0) && t->ending_nr < 64) t->ending[t->ending_nr++] = progress[i].last_nr;
+    if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0) && t->ending_nr < 64)
+      t->ending[t->ending_nr++] = (struct ending){progress[i].last_nr, killed[i]};
     if (killed[i] && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) t->timed_out++;
     else if (WIFSIGNALED(st)) t->by_signal[WTERMSIG(st)]++;
     else if (WIFEXITED(st) && WEXITSTATUS(st) == 0) t->exited_ok++;
@@ -349,7 +362,7 @@ int main(int argc, char** argv) {
   for (long first = 0; first < children; first += parallel)
     run_batch(seed, first, children - first < parallel ? children - first : parallel, calls, (double)limit, &t);
   printf("fuzz: %ld calls made; children ended early in calls:", t.calls);
-  for (int i = 0; i < t.ending_nr; i++) printf(" %ld", t.ending[i]);
+  for (int i = 0; i < t.ending_nr; i++) printf(" %ld%s", t.ending[i].nr, t.ending[i].timed_out ? "(timeout)" : "");
   printf("\n");
   printf("fuzz: %ld children in %.1f s: %ld exited 0, %ld exited non-zero, %ld killed after %ld s", children,
          now() - t0, t.exited_ok, t.exited_other, t.timed_out, limit);
