@@ -15,7 +15,10 @@
 #include <kernel/process.h>
 #include <kernel/sched.h>
 #include <kernel/signal.h>
+#include <asm/active_mm.h>
+#include <asm/uaccess.h>
 #include <kernel/time.h>
+#include <lib/string.h>
 #include <mm/mmap.h>
 #include <asm/sigframe.h>
 
@@ -340,6 +343,30 @@ KTEST(signal, kill_self_runs_the_handler_on_the_alternate_stack) {
   EXPECT_EQ(page_off % 16, 0u);
   EXPECT_GE(page_off, 2048u);
   EXPECT_LE(page_off, 4096u - sizeof(rt_sigframe));
+}
+
+KTEST(signal, vdso_page_holds_the_trampoline_read_exec_never_writable) {
+  user_test::UserImage img;
+  ASSERT_TRUE(user_test::load_image(&img, user_prog_sig_segv, user_prog_sig_segv_end));
+  const uint64_t base = img.mm->context.vdso;
+  EXPECT_NE(base, 0u);
+  {
+    MmapReadGuard g{img.mm};
+    const vm_area_struct* vma = find_vma(img.mm, base);
+    ASSERT_TRUE(vma != nullptr && vma->vm_start == base);
+    EXPECT_EQ(vma->vm_end - vma->vm_start, PAGE_SIZE);
+    EXPECT_EQ(vma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC | VM_MAYWRITE | VM_MAYSHARE), VM_READ | VM_EXEC);
+    const char* name = arch_vma_name(vma);
+    EXPECT_TRUE(name && strcmp(name, "[vdso]") == 0);
+  }
+  uint32_t insn[2] = {};
+  kthread_use_mm(img.mm);
+  EXPECT_EQ(copy_from_user(insn, base, sizeof(insn)), 0u);
+  kthread_unuse_mm(img.mm);
+  EXPECT_EQ(insn[0], 0x08b00893u);  // li a7, 139
+  EXPECT_EQ(insn[1], 0x00000073u);  // ecall
+  EXPECT_EQ(sys_mprotect(img.mm, base, PAGE_SIZE, PROT_READ | PROT_WRITE), -EACCES);
+  mmput(img.mm);
 }
 
 }  // namespace

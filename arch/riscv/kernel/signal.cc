@@ -180,9 +180,11 @@ int arch_setup_additional_pages(mm_struct* mm) {
   if (!vma) return -ENOMEM;
   vma->vm_start = addr;
   vma->vm_end = addr + PAGE_SIZE;
-  // Shared: every process maps the one page; never writable (no
-  // VM_MAYWRITE, so mprotect cannot make it so).
-  vma->vm_flags = VM_READ | VM_EXEC | VM_MAYREAD | VM_MAYEXEC | VM_SHARED | VM_MAYSHARE | VM_DONTEXPAND;
+  // VM_SHARED: every process maps the object's one page (faults take it
+  // from vm_object, fork copies no page). Never writable: no VM_MAYWRITE,
+  // so mprotect cannot make it so. No VM_MAYSHARE: to user space it is a
+  // private mapping ("r-xp ... [vdso]"), as Linux's is.
+  vma->vm_flags = VM_READ | VM_EXEC | VM_MAYREAD | VM_MAYEXEC | VM_SHARED | VM_DONTEXPAND;
   vma->vm_page_prot = vm_get_page_prot(vma->vm_flags);
   vma->vm_pgoff = 0;
   shmem_get(vdso_object);
