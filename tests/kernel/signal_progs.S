@@ -206,3 +206,37 @@ user_prog_sig_altstack:
 	sd	a0, 48(s1)
 	ret
 user_prog_sig_altstack_end:
+
+/* ebreak with a SIGTRAP handler that steps over it.
+ *   [0] the ebreak's address  [1] si_addr  [2] si_code  [3] uc pc */
+	.globl	user_prog_sig_trap, user_prog_sig_trap_end
+user_prog_sig_trap:
+	mv	s1, a0
+	lla	t0, 2f
+	sd	t0, 80(s1)
+	li	t0, 4			/* SA_SIGINFO */
+	sd	t0, 88(s1)
+	sd	zero, 96(s1)
+	li	a0, 5			/* SIGTRAP */
+	addi	a1, s1, 80
+	li	a2, 0
+	li	a3, 8
+	SYS(134)
+	.option	push
+	.option	norvc
+1:	ebreak
+	.option	pop
+	lla	t0, 1b
+	sd	t0, 0(s1)
+	li	a0, 0
+	SYS(93)
+2:	ld	t0, 16(a1)		/* si_addr */
+	sd	t0, 8(s1)
+	lw	t0, 8(a1)		/* si_code */
+	sd	t0, 16(s1)
+	ld	t0, 176(a2)		/* uc pc */
+	sd	t0, 24(s1)
+	addi	t0, t0, 4
+	sd	t0, 176(a2)
+	ret
+user_prog_sig_trap_end:

@@ -281,7 +281,8 @@ KTEST(signal, a_task_without_signal_state_is_esrch) {
 // ---- delivery to user mode ---------------------------------------------------------
 
 extern "C" const uint8_t user_prog_sig_segv[], user_prog_sig_segv_end[], user_prog_sig_restart[],
-    user_prog_sig_restart_end[], user_prog_sig_altstack[], user_prog_sig_altstack_end[];
+    user_prog_sig_restart_end[], user_prog_sig_altstack[], user_prog_sig_altstack_end[], user_prog_sig_trap[],
+    user_prog_sig_trap_end[];
 
 namespace {
 
@@ -367,6 +368,15 @@ KTEST(signal, vdso_page_holds_the_trampoline_read_exec_never_writable) {
   EXPECT_EQ(insn[1], 0x00000073u);  // ecall
   EXPECT_EQ(sys_mprotect(img.mm, base, PAGE_SIZE, PROT_READ | PROT_WRITE), -EACCES);
   mmput(img.mm);
+}
+
+KTEST(signal, ebreak_is_sigtrap_at_its_pc) {
+  uint64_t r[4];
+  ASSERT_EQ(user_test::run(user_prog_sig_trap, user_prog_sig_trap_end, r, 4), exit_status_exited(0));
+  EXPECT_NE(r[0], 0u);
+  EXPECT_EQ(r[1], r[0]);  // si_addr: the instruction, as Linux's do_trap_break
+  EXPECT_EQ(static_cast<int>(r[2]), TRAP_BRKPT);
+  EXPECT_EQ(r[3], r[0]);
 }
 
 }  // namespace

@@ -149,8 +149,11 @@ void do_trap_user(pt_regs* regs) {
         break;
       default: {
         local_irq_enable();
+        // si_addr is the instruction's address for all of these, as Linux's
+        // do_trap_error and do_trap_break report it (stval may be 0 for an
+        // ebreak).
         const UserTrapSignal s = user_trap_signal(cause);
-        user_fault_signal(regs, s.signo, s.code, cause == Scause::IllegalInstruction ? regs->epc : regs->badaddr);
+        user_fault_signal(regs, s.signo, s.code, regs->epc);
         break;
       }
     }

@@ -152,8 +152,9 @@ void do_page_fault(pt_regs* regs) {
     die(regs, "unhandled user fault in kernel mode without a fixup");
   }
   if (user_mode(regs)) {
-    // A kernel address, an access fault (PMP), or no address space.
-    user_fault_signal(regs, SIGSEGV, page_fault ? SEGV_MAPERR : SEGV_ACCERR, addr);
+    // A kernel address, an access fault (PMP), or no address space. Linux
+    // reports an access fault at the instruction (do_trap_*_fault).
+    user_fault_signal(regs, SIGSEGV, page_fault ? SEGV_MAPERR : SEGV_ACCERR, page_fault ? addr : regs->epc);
     return;
   }
   if (!user_mode(regs) && repair_access_dirty(addr, cause)) return;
