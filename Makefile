@@ -8,6 +8,8 @@
 #   BOARD SMP MEM  QEMU machine for `make run` (virt|sifive_u, hart count, RAM)
 #   APPEND         extra kernel command line for `make run`
 #   KTEST          test glob for `make run` (e.g. KTEST=sbi.*)
+#   INITRAMFS      a cpio newc archive to link into the image (default none:
+#                  `make run` hands build/initramfs.cpio to QEMU as the initrd)
 #   BOARD SPL ITB  for `make image`: unmatched|unleashed|qemu-virt, and the
 #                  board's U-Boot SPL / ITB files for the SD-card image
 
@@ -52,7 +54,7 @@ else
   ARCHFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -fno-tree-loop-distribute-patterns
 endif
 
-INCLUDES := -Iarch/riscv/include -Ikernel/include -Imm/include -Ilib/include \
+INCLUDES := -Iarch/riscv/include -Ikernel/include -Imm/include -Ilib/include -Ifs/include \
             -Iarch/riscv/include/libc-compat
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
@@ -72,12 +74,28 @@ FP_ASM_OBJS := $(BUILD)/obj/arch/riscv/kernel/fpu.o $(BUILD)/obj/tests/kernel/us
 $(FP_ASM_OBJS): ASFLAGS_KERNEL += $(FP_MARCH)
 
 # ---- kernel sources ----------------------------------------------------------
-KERNEL_DIRS := arch/riscv/boot arch/riscv/kernel arch/riscv/mm kernel kernel/drivers mm lib tests/kernel
+KERNEL_DIRS := arch/riscv/boot arch/riscv/kernel arch/riscv/mm kernel kernel/drivers mm lib fs tests/kernel
 KERNEL_CC   := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.cc))
 KERNEL_S    := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.S))
 KERNEL_OBJS := $(patsubst %.cc,$(BUILD)/obj/%.o,$(KERNEL_CC)) \
                $(patsubst %.S,$(BUILD)/obj/%.o,$(KERNEL_S))
 LDSCRIPT    := arch/riscv/kernel/vmlinux.lds
+
+# The built-in initramfs (INITRAMFS=path): .incbin'ed into .init.ramfs.
+# The generated .S is rewritten only when the path changes, and the object
+# depends on the archive, so a new archive relinks the kernel.
+INITRAMFS ?=
+INITRAMFS_OBJ := $(BUILD)/obj/initramfs_data.o
+KERNEL_OBJS += $(INITRAMFS_OBJ)
+$(BUILD)/obj/initramfs_data.S: FORCE
+	@mkdir -p $(dir $@)
+	@printf '.section .init.ramfs, "a"\n%s\n' '$(if $(INITRAMFS),.incbin "$(abspath $(INITRAMFS))",)' > $@.tmp
+	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
+$(INITRAMFS_OBJ): $(BUILD)/obj/initramfs_data.S $(INITRAMFS)
+	$(quiet) AS $@
+	$(Q)$(CXX) $(ASFLAGS_KERNEL) -c $< -o $@
+.PHONY: FORCE
+FORCE:
 
 .PHONY: all kernel run test check-host check-qemu gdb clean deps bench bench-linux check-user-linux image
 all: kernel
@@ -123,14 +141,15 @@ include user/user.mk
 
 # ---- host tests (doctest, ASan+UBSan) ---------------------------------------
 HOST_CXXFLAGS := -std=c++20 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
-  -fno-omit-frame-pointer -DHOST_TEST $(WARNINGS) -Ilib/include -Imm/include -Iarch/riscv/include -Ikernel/include \
+  -fno-omit-frame-pointer -DHOST_TEST $(WARNINGS) -Ilib/include -Imm/include -Iarch/riscv/include -Ikernel/include -Ifs/include \
   -Itests/host -MMD -MP -DHOST_BUILD_DIR='"$(BUILD)/host"'
 # Host-buildable kernel code: everything in lib/, the arch-neutral page-table
 # editor, the ASID allocator, and the mm files listed by mm/host-sources.mk.
 HOST_LIB_CC  := $(wildcard lib/*.cc) arch/riscv/mm/pgtable.cc arch/riscv/mm/asid.cc
 -include mm/host-sources.mk
+-include fs/host-sources.mk
 HOST_TEST_CC := $(wildcard tests/host/*.cc)
-HOST_OBJS    := $(patsubst %.cc,$(BUILD)/host/obj/%.o,$(HOST_LIB_CC) $(HOST_MM_CC) $(HOST_TEST_CC))
+HOST_OBJS    := $(patsubst %.cc,$(BUILD)/host/obj/%.o,$(HOST_LIB_CC) $(HOST_MM_CC) $(HOST_FS_CC) $(HOST_TEST_CC))
 
 $(BUILD)/host/obj/%.o: %.cc
 	@mkdir -p $(dir $@)

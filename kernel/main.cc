@@ -12,6 +12,7 @@
 #include <asm/sbi.h>
 #include <asm/smp.h>
 #include <asm/traps.h>
+#include <fs/initramfs.h>
 #include <kernel/console.h>
 #include <kernel/devicetree.h>
 #include <kernel/ktest.h>
@@ -54,6 +55,7 @@ int run_selftests() {
   time_init();
   local_irq_enable();
   smp_init();
+  populate_rootfs();
   machine_exit(run_selftests());
 }
 

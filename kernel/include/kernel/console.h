@@ -15,3 +15,5 @@ bool ns16550a_console_init(const DtDevice& uart);
 bool sifive_uart_console_init(const DtDevice& uart);
 // Drivers name their polled input routine here.
 void console_set_getc(int (*fn)());
+// /dev/console, the console as a character device (kernel/drivers/tty_console.cc).
+void tty_console_init();

@@ -30,6 +30,8 @@
 struct mm_struct;
 struct sighand_struct;
 struct signal_struct;
+struct files_struct;
+struct fs_struct;
 
 constexpr unsigned TASK_RUNNING = 0x0000;
 constexpr unsigned TASK_INTERRUPTIBLE = 0x0001;
@@ -90,6 +92,8 @@ struct task_struct {
   SpinLock pi_lock;                 // serialises wakeups of this task
   mm_struct* mm = nullptr;          // null: a kernel thread (unless in kthread_use_mm)
   FaultCatch* fault_catch = nullptr;  // its probe_fault() catch while it is switched out
+  files_struct* files = nullptr;    // open descriptors (fs/fdtable.h); null: none
+  fs_struct* fs = nullptr;          // root and cwd; null: init_fs's
   // kthread
   int (*threadfn)(void*) = nullptr;
   void* data = nullptr;
