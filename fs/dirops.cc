@@ -94,8 +94,9 @@ int vfs_symlinkat(const lookup_root& r, const char* target, dentry* start, const
   });
 }
 
-int vfs_linkat(const lookup_root& r, dentry* old_start, const char* old_name, dentry* start, const char* name) {
-  auto old = path_lookupat(r, old_start, old_name, 0);
+int vfs_linkat(const lookup_root& r, dentry* old_start, const char* old_name, dentry* start, const char* name,
+               bool follow) {
+  auto old = path_lookupat(r, old_start, old_name, follow ? LOOKUP_FOLLOW : 0);
   if (!old) return old.error().err;
   dentry* od = old.value();
   int err;

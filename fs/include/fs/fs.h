@@ -255,7 +255,8 @@ Result<char*> d_path(const lookup_root& r, dentry* d, char* buf, size_t size);
 int vfs_mknodat(const lookup_root& r, dentry* start, const char* name, umode_t mode, dev_t rdev);
 int vfs_mkdirat(const lookup_root& r, dentry* start, const char* name, umode_t mode);
 int vfs_symlinkat(const lookup_root& r, const char* target, dentry* start, const char* name);
-int vfs_linkat(const lookup_root& r, dentry* old_start, const char* old_name, dentry* start, const char* name);
+int vfs_linkat(const lookup_root& r, dentry* old_start, const char* old_name, dentry* start, const char* name,
+               bool follow = false);
 int vfs_unlinkat(const lookup_root& r, dentry* start, const char* name, bool rmdir);
 
 // Permission check for the caller (uid 0 = root, as every task runs now):

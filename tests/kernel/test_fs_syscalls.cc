@@ -1,0 +1,354 @@
+// The file system calls from a task with a user address space: each case
+// runs in a kernel thread that has its own descriptor table, fs_struct and
+// an mm with 16 read-write user pages at kUser (kthread_use_mm), and calls
+// the sys_* functions as the syscall table would, with user pointers,
+// including hostile ones (unmapped, kernel addresses, straddling the end of
+// the mapping), which must give -EFAULT.
+#include <kernel/ktest.h>
+
+#include <asm/active_mm.h>
+#include <asm/uaccess.h>
+#include <fs/fdtable.h>
+#include <fs/fs.h>
+#include <fs/syscalls.h>
+#include <kernel/errno.h>
+#include <kernel/kthread.h>
+#include <lib/string.h>
+#include <mm/memory.h>
+#include <mm/mmap.h>
+#include <mm/slab.h>
+
+namespace {
+
+constexpr uintptr_t kUser = 0x10000000;
+constexpr size_t kUserPages = 16;
+constexpr size_t kUserSize = kUserPages * PAGE_SIZE;
+constexpr uintptr_t kUnmapped = kUser + kUserSize + 0x100000;
+
+struct Job {
+  KTestContext* ctx;
+  void (*fn)(KTestContext&);
+  int setup_err;
+};
+
+int job_thread(void* arg) {
+  auto* job = static_cast<Job*>(arg);
+  task_struct* self = get_current();
+  self->files = alloc_files();
+  self->fs = copy_fs_struct(init_fs);
+  mm_struct* mm = mm_alloc();
+  if (!self->files || !self->fs || !mm || mm_alloc_pgd(mm) ||
+      sys_mmap(mm, kUser, kUserSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, ~0ul, 0) !=
+          static_cast<long>(kUser)) {
+    job->setup_err = -ENOMEM;
+  } else {
+    kthread_use_mm(mm);
+    job->fn(*job->ctx);
+    kthread_unuse_mm(mm);
+  }
+  if (mm) mmput(mm);
+  if (self->files) put_files_struct(self->files);
+  if (self->fs) put_fs_struct(self->fs);
+  self->files = nullptr;
+  self->fs = nullptr;
+  return 0;
+}
+
+void run_as_user(KTestContext& ctx, void (*fn)(KTestContext&)) {
+  const long files = nr_files(), inodes = nr_inodes(), dentries = nr_dentries();
+  Job job{&ctx, fn, 0};
+  task_struct* t = kthread_run(job_thread, &job, "ktest-fs");
+  if (!t) {
+    ctx.fail(__FILE__, __LINE__, "no thread");
+    return;
+  }
+  kthread_join(t);
+  if (job.setup_err) ctx.fail(__FILE__, __LINE__, "set-up failed: %d", job.setup_err);
+  if (nr_files() != files) ctx.fail(__FILE__, __LINE__, "files leaked: %ld -> %ld", files, nr_files());
+  if (nr_inodes() != inodes) ctx.fail(__FILE__, __LINE__, "inodes: %ld -> %ld", inodes, nr_inodes());
+  if (nr_dentries() != dentries) ctx.fail(__FILE__, __LINE__, "dentries: %ld -> %ld", dentries, nr_dentries());
+}
+
+// A NUL-terminated string at user address u.
+uintptr_t ustr(uintptr_t u, const char* s) {
+  copy_to_user(u, s, strlen(s) + 1);
+  return u;
+}
+bool ueq(uintptr_t u, const char* s, size_t n) {
+  char buf[256];
+  if (n > sizeof buf || copy_from_user(buf, u, n)) return false;
+  return memcmp(buf, s, n) == 0;
+}
+
+constexpr uintptr_t P1 = kUser, P2 = kUser + 1024, BUF = kUser + PAGE_SIZE;
+constexpr uintptr_t kKernelPtr = 0xffffffff80000000ul;
+
+void open_read_write(KTestContext& ktest_ctx_) {
+  const long fd = sys_openat(AT_FDCWD, ustr(P1, "/ktest-rw"), O_RDWR | O_CREAT | O_EXCL, 0600);
+  ASSERT_GE(fd, 0);
+  ustr(BUF, "hello, world");
+  EXPECT_EQ(sys_write(fd, BUF, 12), 12);
+  EXPECT_EQ(sys_lseek(fd, 0, SEEK_CUR), 12);
+  EXPECT_EQ(sys_lseek(fd, 7, SEEK_SET), 7);
+  EXPECT_EQ(sys_read(fd, BUF + 100, 100), 5);
+  EXPECT_TRUE(ueq(BUF + 100, "world", 5));
+  EXPECT_EQ(sys_read(fd, BUF + 100, 100), 0);
+  EXPECT_EQ(sys_pread64(fd, BUF + 200, 5, 0), 5);
+  EXPECT_TRUE(ueq(BUF + 200, "hello", 5));
+  EXPECT_EQ(sys_lseek(fd, 0, SEEK_CUR), 12);  // pread leaves the position
+  EXPECT_EQ(sys_lseek(fd, -1, SEEK_SET), -EINVAL);
+  EXPECT_EQ(sys_lseek(fd, 0, 3), -EINVAL);
+  // Hostile buffers: nothing transferred, the position unchanged.
+  EXPECT_EQ(sys_lseek(fd, 0, SEEK_SET), 0);
+  EXPECT_EQ(sys_read(fd, kUnmapped, 10), -EFAULT);
+  EXPECT_EQ(sys_read(fd, kKernelPtr, 10), -EFAULT);
+  EXPECT_EQ(sys_write(fd, kKernelPtr, 10), -EFAULT);
+  EXPECT_EQ(sys_read(fd, 0, 10), -EFAULT);
+  EXPECT_EQ(sys_lseek(fd, 0, SEEK_CUR), 0);
+  // A buffer running off the end of the mapping: the part that fits.
+  EXPECT_EQ(sys_read(fd, kUser + kUserSize - 4, 12), 4);
+  EXPECT_EQ(sys_lseek(fd, 0, SEEK_CUR), 4);
+  EXPECT_EQ(sys_read(fd, BUF, -1ul), 8);  // a huge count is capped, not refused
+  EXPECT_EQ(sys_close(fd), 0);
+  EXPECT_EQ(sys_close(fd), -EBADF);
+  EXPECT_EQ(sys_read(fd, BUF, 1), -EBADF);
+  EXPECT_EQ(sys_openat(AT_FDCWD, P1, O_RDWR | O_CREAT | O_EXCL, 0600), -EEXIST);
+  const long ro = sys_openat(AT_FDCWD, P1, O_RDONLY, 0);
+  ASSERT_GE(ro, 0);
+  EXPECT_EQ(sys_write(ro, BUF, 1), -EBADF);
+  EXPECT_EQ(sys_ftruncate(ro, 0), -EINVAL);
+  EXPECT_EQ(sys_close(ro), 0);
+  EXPECT_EQ(sys_unlinkat(AT_FDCWD, P1, 0), 0);
+}
+
+void open_errors(KTestContext& ktest_ctx_) {
+  EXPECT_EQ(sys_openat(AT_FDCWD, ustr(P1, "/no/such"), O_RDONLY, 0), -ENOENT);
+  EXPECT_EQ(sys_openat(AT_FDCWD, ustr(P1, "/dev"), O_WRONLY, 0), -EISDIR);
+  EXPECT_EQ(sys_openat(AT_FDCWD, ustr(P1, "/dev/console/x"), O_RDONLY, 0), -ENOTDIR);
+  EXPECT_EQ(sys_openat(AT_FDCWD, ustr(P1, "/dev/console"), O_RDONLY | O_DIRECTORY, 0), -ENOTDIR);
+  EXPECT_EQ(sys_openat(AT_FDCWD, ustr(P1, ""), O_RDONLY, 0), -ENOENT);
+  EXPECT_EQ(sys_openat(AT_FDCWD, kUnmapped, O_RDONLY, 0), -EFAULT);
+  EXPECT_EQ(sys_openat(AT_FDCWD, kKernelPtr, O_RDONLY, 0), -EFAULT);
+  copy_to_user(kUser + kUserSize - 3, "xyz", 3);
+  EXPECT_EQ(sys_openat(AT_FDCWD, kUser + kUserSize - 3, O_RDONLY, 0), -EFAULT);  // no NUL before the end
+  // A name of PATH_MAX bytes without its NUL.
+  char* big = static_cast<char*>(kmalloc(PATH_MAX + 1, GFP_KERNEL));
+  ASSERT_TRUE(big != nullptr);
+  memset(big, 'a', PATH_MAX);
+  big[PATH_MAX] = 0;
+  copy_to_user(BUF, big, PATH_MAX + 1);
+  kfree(big);
+  EXPECT_EQ(sys_openat(AT_FDCWD, BUF, O_RDONLY, 0), -ENAMETOOLONG);
+  EXPECT_EQ(sys_openat(12345, ustr(P1, "rel"), O_RDONLY, 0), -EBADF);
+  EXPECT_EQ(sys_openat(-7, P1, O_RDONLY, 0), -EBADF);
+}
+
+void stat_layout(KTestContext& ktest_ctx_) {
+  const long fd = sys_openat(AT_FDCWD, ustr(P1, "/ktest-stat"), O_RDWR | O_CREAT | O_TRUNC, 0640);
+  ASSERT_GE(fd, 0);
+  ustr(BUF, "0123456789");
+  EXPECT_EQ(sys_write(fd, BUF, 10), 10);
+  linux_stat a, b;
+  EXPECT_EQ(sys_fstat(fd, BUF), 0);
+  copy_from_user(&a, BUF, sizeof a);
+  EXPECT_EQ(a.st_mode, S_IFREG | 0640u);
+  EXPECT_EQ(a.st_size, 10);
+  EXPECT_EQ(a.st_nlink, 1u);
+  EXPECT_EQ(a.st_blksize, 4096);
+  EXPECT_EQ(sys_newfstatat(AT_FDCWD, P1, BUF, 0), 0);
+  copy_from_user(&b, BUF, sizeof b);
+  EXPECT_EQ(a.st_ino, b.st_ino);
+  EXPECT_EQ(a.st_dev, b.st_dev);
+  EXPECT_EQ(sys_newfstatat(fd, ustr(P2, ""), BUF, AT_EMPTY_PATH), 0);
+  copy_from_user(&b, BUF, sizeof b);
+  EXPECT_EQ(a.st_ino, b.st_ino);
+  EXPECT_EQ(sys_newfstatat(fd, P2, BUF, 0), -ENOENT);
+  EXPECT_EQ(sys_newfstatat(AT_FDCWD, P1, BUF, 0x1), -EINVAL);
+  EXPECT_EQ(sys_newfstatat(AT_FDCWD, P1, kUnmapped, 0), -EFAULT);
+  EXPECT_EQ(sys_fstat(fd, kKernelPtr), -EFAULT);
+  // A symlink: followed by default, itself with AT_SYMLINK_NOFOLLOW.
+  EXPECT_EQ(sys_symlinkat(ustr(P2, "ktest-stat"), AT_FDCWD, ustr(BUF + 512, "/ktest-link")), 0);
+  EXPECT_EQ(sys_newfstatat(AT_FDCWD, BUF + 512, BUF, 0), 0);
+  copy_from_user(&b, BUF, sizeof b);
+  EXPECT_EQ(b.st_ino, a.st_ino);
+  EXPECT_EQ(sys_newfstatat(AT_FDCWD, BUF + 512, BUF, AT_SYMLINK_NOFOLLOW), 0);
+  copy_from_user(&b, BUF, sizeof b);
+  EXPECT_EQ(b.st_mode, S_IFLNK | 0777u);
+  EXPECT_EQ(b.st_size, 10);
+  // readlinkat: the target, truncated to bufsiz, no NUL added.
+  EXPECT_EQ(sys_readlinkat(AT_FDCWD, BUF + 512, BUF + 1024, 100), 10);
+  EXPECT_TRUE(ueq(BUF + 1024, "ktest-stat", 10));
+  EXPECT_EQ(sys_readlinkat(AT_FDCWD, BUF + 512, BUF + 2048, 3), 3);
+  EXPECT_EQ(sys_readlinkat(AT_FDCWD, BUF + 512, BUF, 0), -EINVAL);
+  EXPECT_EQ(sys_readlinkat(AT_FDCWD, P1, BUF, 100), -EINVAL);
+  EXPECT_EQ(sys_readlinkat(AT_FDCWD, BUF + 512, kUnmapped, 100), -EFAULT);
+  // The console: a character device 5:1 (st_rdev in the user encoding).
+  EXPECT_EQ(sys_newfstatat(AT_FDCWD, ustr(P2, "/dev/console"), BUF, 0), 0);
+  copy_from_user(&b, BUF, sizeof b);
+  EXPECT_EQ(b.st_mode & S_IFMT, static_cast<unsigned>(S_IFCHR));
+  EXPECT_EQ(b.st_rdev, 0x501ul);
+  EXPECT_EQ(sys_close(fd), 0);
+  EXPECT_EQ(sys_unlinkat(AT_FDCWD, BUF + 512, 0), 0);
+  EXPECT_EQ(sys_unlinkat(AT_FDCWD, P1, 0), 0);
+}
+
+void getdents(KTestContext& ktest_ctx_) {
+  ASSERT_EQ(sys_mkdirat(AT_FDCWD, ustr(P1, "/ktest-dir"), 0755), 0);
+  const long dfd = sys_openat(AT_FDCWD, P1, O_RDONLY | O_DIRECTORY, 0);
+  ASSERT_GE(dfd, 0);
+  char name[16];
+  for (int i = 0; i < 20; i++) {
+    snprintf(name, sizeof name, "file%02d", i);
+    const long fd = sys_openat(dfd, ustr(P2, name), O_WRONLY | O_CREAT, 0644);
+    EXPECT_GE(fd, 0);
+    sys_close(fd);
+  }
+  EXPECT_EQ(sys_mkdirat(dfd, ustr(P2, "sub"), 0755), 0);
+  EXPECT_EQ(sys_getdents64(dfd, BUF, 10), -EINVAL);  // too small for one record
+  unsigned seen = 0, files = 0;
+  bool dot = false, dotdot = false, sub = false, well_formed = true;
+  for (;;) {
+    const long n = sys_getdents64(dfd, BUF, 200);  // a few records per call
+    ASSERT_GE(n, 0);
+    if (n == 0) break;
+    char buf[200];
+    copy_from_user(buf, BUF, static_cast<size_t>(n));
+    for (long off = 0; off < n;) {
+      uint16_t reclen;
+      memcpy(&reclen, buf + off + 16, 2);
+      const char* nm = buf + off + 19;
+      const unsigned char type = static_cast<unsigned char>(buf[off + 18]);
+      if (reclen % 8 || reclen < 24 || off + reclen > n) {
+        well_formed = false;
+        break;
+      }
+      seen++;
+      if (strcmp(nm, ".") == 0) dot = true;
+      if (strcmp(nm, "..") == 0) dotdot = true;
+      if (strcmp(nm, "sub") == 0) sub = type == DT_DIR;
+      if (strncmp(nm, "file", 4) == 0 && type == DT_REG) files++;
+      off += reclen;
+    }
+  }
+  EXPECT_TRUE(well_formed);
+  EXPECT_EQ(seen, 23u);
+  EXPECT_EQ(files, 20u);
+  EXPECT_TRUE(dot && dotdot && sub);
+  EXPECT_EQ(sys_lseek(dfd, 0, SEEK_SET), 0);
+  EXPECT_EQ(sys_getdents64(dfd, kUnmapped, 4096), -EFAULT);
+  EXPECT_GT(sys_getdents64(dfd, BUF, 4096), 0);  // the position did not move on EFAULT
+  const long reg = sys_openat(dfd, ustr(P2, "file00"), O_RDONLY, 0);
+  EXPECT_EQ(sys_getdents64(reg, BUF, 4096), -ENOTDIR);
+  sys_close(reg);
+  EXPECT_EQ(sys_unlinkat(AT_FDCWD, P1, AT_REMOVEDIR), -ENOTEMPTY);
+  for (int i = 0; i < 20; i++) {
+    snprintf(name, sizeof name, "file%02d", i);
+    EXPECT_EQ(sys_unlinkat(dfd, ustr(P2, name), 0), 0);
+  }
+  EXPECT_EQ(sys_unlinkat(dfd, ustr(P2, "sub"), 0), -EISDIR);
+  EXPECT_EQ(sys_unlinkat(dfd, P2, AT_REMOVEDIR), 0);
+  EXPECT_EQ(sys_unlinkat(dfd, P2, 0x1), -EINVAL);
+  EXPECT_EQ(sys_close(dfd), 0);
+  EXPECT_EQ(sys_unlinkat(AT_FDCWD, P1, AT_REMOVEDIR), 0);
+}
+
+void dup_fcntl(KTestContext& ktest_ctx_) {
+  const long fd = sys_openat(AT_FDCWD, ustr(P1, "/dev/console"), O_RDWR, 0);
+  ASSERT_EQ(fd, 0);  // the lowest free descriptor
+  EXPECT_EQ(sys_fcntl(fd, 3 /* F_GETFL */, 0), static_cast<long>(O_RDWR | FS_O_LARGEFILE));
+  EXPECT_EQ(sys_dup(fd), 1);
+  EXPECT_EQ(sys_dup3(fd, 5, O_CLOEXEC), 5);
+  EXPECT_EQ(sys_fcntl(5, 1 /* F_GETFD */, 0), 1);
+  EXPECT_EQ(sys_fcntl(1, 1, 0), 0);
+  EXPECT_EQ(sys_fcntl(fd, 1030 /* F_DUPFD_CLOEXEC */, 3), 3);
+  EXPECT_EQ(sys_fcntl(3, 1, 0), 1);
+  EXPECT_EQ(sys_fcntl(3, 2 /* F_SETFD */, 0), 0);
+  EXPECT_EQ(sys_fcntl(3, 1, 0), 0);
+  EXPECT_EQ(sys_fcntl(fd, 0 /* F_DUPFD */, 3), 4);  // the lowest free at or above 3
+  EXPECT_EQ(sys_dup3(fd, fd, 0), -EINVAL);
+  EXPECT_EQ(sys_dup3(fd, 7, 1), -EINVAL);
+  EXPECT_EQ(sys_dup3(99, 7, 0), -EBADF);
+  EXPECT_EQ(sys_dup3(fd, NR_OPEN_MAX, 0), -EBADF);
+  EXPECT_EQ(sys_fcntl(fd, 9999, 0), -EINVAL);
+  EXPECT_EQ(sys_fcntl(77, 1, 0), -EBADF);
+  // exec closes exactly the close-on-exec descriptors.
+  EXPECT_EQ(sys_fcntl(1, 2, 1), 0);
+  do_close_on_exec(get_current()->files);
+  EXPECT_EQ(sys_fcntl(1, 1, 0), -EBADF);
+  EXPECT_EQ(sys_fcntl(5, 1, 0), -EBADF);
+  EXPECT_EQ(sys_fcntl(3, 1, 0), 0);
+  // ioctl: TCGETS on the console gives a termios, on a file ENOTTY.
+  EXPECT_EQ(sys_ioctl(fd, 0x5401, BUF), 0);
+  EXPECT_EQ(sys_ioctl(fd, 0x5401, kUnmapped), -EFAULT);
+  EXPECT_EQ(sys_ioctl(fd, 0x1234, BUF), -ENOTTY);
+  EXPECT_EQ(sys_lseek(fd, 0, SEEK_SET), -ESPIPE);
+  EXPECT_EQ(sys_pread64(fd, BUF, 1, 0), -ESPIPE);
+  const long f = sys_openat(AT_FDCWD, ustr(P1, "/ktest-ioctl"), O_RDWR | O_CREAT, 0600);
+  EXPECT_EQ(sys_ioctl(f, 0x5401, BUF), -ENOTTY);
+  EXPECT_EQ(sys_ioctl(f, 0x5451 /* FIOCLEX */, 0), 0);
+  EXPECT_EQ(sys_fcntl(f, 1, 0), 1);
+  sys_close(f);
+  EXPECT_EQ(sys_unlinkat(AT_FDCWD, P1, 0), 0);
+}
+
+void cwd(KTestContext& ktest_ctx_) {
+  EXPECT_EQ(sys_getcwd(BUF, 100), 2);
+  EXPECT_TRUE(ueq(BUF, "/", 2));
+  ASSERT_EQ(sys_mkdirat(AT_FDCWD, ustr(P1, "/ktest-cwd"), 0755), 0);
+  EXPECT_EQ(sys_mkdirat(AT_FDCWD, P1, 0755), -EEXIST);
+  EXPECT_EQ(sys_mkdirat(AT_FDCWD, ustr(P2, "/ktest-cwd/inner"), 0755), 0);
+  EXPECT_EQ(sys_chdir(P2), 0);
+  EXPECT_EQ(sys_getcwd(BUF, 100), 17);
+  EXPECT_TRUE(ueq(BUF, "/ktest-cwd/inner", 17));
+  EXPECT_EQ(sys_getcwd(BUF, 16), -ERANGE);
+  EXPECT_EQ(sys_getcwd(kUnmapped, 100), -EFAULT);
+  const long fd = sys_openat(AT_FDCWD, ustr(P2, "../here"), O_WRONLY | O_CREAT, 0644);
+  EXPECT_GE(fd, 0);
+  sys_close(fd);
+  EXPECT_EQ(sys_faccessat(AT_FDCWD, ustr(P2, "/ktest-cwd/here"), 0), 0);
+  EXPECT_EQ(sys_faccessat(AT_FDCWD, P2, 1 /* X_OK */), -EACCES);  // 0644: no x bit, even for root
+  EXPECT_EQ(sys_faccessat(AT_FDCWD, P2, 8), -EINVAL);
+  EXPECT_EQ(sys_chdir(P2), -ENOTDIR);
+  EXPECT_EQ(sys_chdir(kUnmapped), -EFAULT);
+  EXPECT_EQ(sys_unlinkat(AT_FDCWD, P2, 0), 0);
+  EXPECT_EQ(sys_unlinkat(AT_FDCWD, ustr(P2, "/ktest-cwd/inner"), AT_REMOVEDIR), 0);
+  EXPECT_EQ(sys_getcwd(BUF, 100), -ENOENT);  // the cwd is gone
+  EXPECT_EQ(sys_chdir(ustr(P2, "/")), 0);
+  EXPECT_EQ(sys_unlinkat(AT_FDCWD, P1, AT_REMOVEDIR), 0);
+}
+
+void iovecs(KTestContext& ktest_ctx_) {
+  const long fd = sys_openat(AT_FDCWD, ustr(P1, "/ktest-iov"), O_RDWR | O_CREAT | O_TRUNC, 0600);
+  ASSERT_GE(fd, 0);
+  ustr(BUF, "abc");
+  ustr(BUF + 8, "defgh");
+  const uint64_t iov[6] = {BUF, 3, BUF + 8, 5, BUF, 0};
+  copy_to_user(BUF + 512, iov, sizeof iov);
+  EXPECT_EQ(sys_writev(fd, BUF + 512, 3), 8);
+  EXPECT_EQ(sys_lseek(fd, 0, SEEK_SET), 0);
+  const uint64_t riov[4] = {BUF + 1024, 2, BUF + 1100, 100};
+  copy_to_user(BUF + 600, riov, sizeof riov);
+  EXPECT_EQ(sys_readv(fd, BUF + 600, 2), 8);
+  EXPECT_TRUE(ueq(BUF + 1024, "ab", 2));
+  EXPECT_TRUE(ueq(BUF + 1100, "cdefgh", 6));
+  EXPECT_EQ(sys_writev(fd, kUnmapped, 1), -EFAULT);
+  EXPECT_EQ(sys_writev(fd, BUF + 512, 1025), -EINVAL);
+  const uint64_t bad[2] = {kKernelPtr, 4};
+  copy_to_user(BUF + 700, bad, sizeof bad);
+  EXPECT_EQ(sys_writev(fd, BUF + 700, 1), -EFAULT);
+  const uint64_t neg[2] = {BUF, ~0ull};
+  copy_to_user(BUF + 700, neg, sizeof neg);
+  EXPECT_EQ(sys_readv(fd, BUF + 700, 1), -EINVAL);
+  sys_close(fd);
+  EXPECT_EQ(sys_unlinkat(AT_FDCWD, P1, 0), 0);
+}
+
+}  // namespace
+
+KTEST(fs_syscalls, open_read_write_lseek_close) { run_as_user(ktest_ctx_, open_read_write); }
+KTEST(fs_syscalls, open_errnos_and_hostile_names) { run_as_user(ktest_ctx_, open_errors); }
+KTEST(fs_syscalls, stat_layout_symlinks_readlinkat) { run_as_user(ktest_ctx_, stat_layout); }
+KTEST(fs_syscalls, getdents64_records) { run_as_user(ktest_ctx_, getdents); }
+KTEST(fs_syscalls, dup_fcntl_cloexec_ioctl) { run_as_user(ktest_ctx_, dup_fcntl); }
+KTEST(fs_syscalls, chdir_getcwd_faccessat) { run_as_user(ktest_ctx_, cwd); }
+KTEST(fs_syscalls, readv_writev) { run_as_user(ktest_ctx_, iovecs); }
