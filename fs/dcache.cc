@@ -168,12 +168,13 @@ void vfs_unlink_tree(dentry* top) {
     }
     if (d == top) return;
     dentry* parent = d->d_parent;
-    if (d->d_mounted) {
+    if (d->d_mounted) {  // unmount: the mounted root and the mount's reference on d go
       dentry* mroot = d->d_mounted->s_root;
       super_block* msb = d->d_mounted;
       d->d_mounted = nullptr;
       dput(mroot);
       kfree(msb);
+      dput(d);
     }
     if (d->d_inode && d->d_inode->i_nlink) d->d_inode->i_nlink--;
     d_unlink_locked(d);
