@@ -135,6 +135,14 @@ dentry* d_alloc_root(super_block* sb, inode* root) {
   return d;
 }
 
+dentry* d_alloc_anon(super_block* sb, const char* name, size_t len, inode* ino) {
+  dentry* d = alloc_dentry(name, len);
+  if (!d) return nullptr;
+  d->d_sb = sb;
+  d->d_inode = ino;
+  return d;
+}
+
 void d_instantiate(dentry* d, inode* ino) { d->d_inode = ino; }
 
 void d_add_linked(dentry* d) {

@@ -29,7 +29,9 @@ Result<file*> dentry_open(dentry* d, unsigned flags) {
   const umode_t mode = ino->i_mode;
   if (!(flags & O_PATH)) {
     if (S_ISLNK(mode)) return Error{-ELOOP, "open: a symlink"};
-    if (!S_ISREG(mode) && !S_ISDIR(mode) && !S_ISCHR(mode)) return Error{-ENXIO, "open: no driver"};
+    // FIFOs, sockets and block devices open only where something drives
+    // them (a pipe's inode has its file operations); ramfs ones do not.
+    if (!S_ISREG(mode) && !S_ISDIR(mode) && !S_ISCHR(mode) && !ino->i_fop) return Error{-ENXIO, "open: no driver"};
   }
   void* mem = kmem_cache_alloc(filp_cache, GFP_KERNEL);
   if (!mem) return Error{-ENOMEM, "open: no memory"};

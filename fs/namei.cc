@@ -231,6 +231,10 @@ Result<char*> d_path(const lookup_root& r, dentry* d, char* buf, size_t size) {
     return true;
   };
   VfsMutexGuard g{dcache_lock};
+  if (d->d_parent == d && d != d->d_sb->s_root) {  // an anonymous object: its name alone
+    if (!prepend(d->d_name, d->d_len)) return Error{-ENAMETOOLONG, "d_path: too long"};
+    return p;
+  }
   const bool deleted = !(d->d_flags & DCACHE_LINKED) && d != d->d_sb->s_root;
   if (deleted && !prepend(" (deleted)", 10)) return Error{-ENAMETOOLONG, "d_path: too long"};
   bool any = false;

@@ -343,6 +343,101 @@ void iovecs(KTestContext& ktest_ctx_) {
   EXPECT_EQ(sys_unlinkat(AT_FDCWD, P1, 0), 0);
 }
 
+struct PipeFeeder {
+  file* w;
+  size_t total;
+  long written;
+};
+
+// Writes `total` bytes of a pattern (byte i is i % 251) in odd-sized pieces.
+int pipe_feeder(void* arg) {
+  auto* pf = static_cast<PipeFeeder*>(arg);
+  char buf[3001];
+  size_t done = 0;
+  while (done < pf->total) {
+    const size_t n = pf->total - done < sizeof buf ? pf->total - done : sizeof buf;
+    for (size_t i = 0; i < n; i++) buf[i] = static_cast<char>((done + i) % 251);
+    loff_t pos = 0;
+    const long w = kernel_write(pf->w, buf, n, &pos);
+    if (w <= 0) break;
+    done += static_cast<size_t>(w);
+  }
+  pf->written = static_cast<long>(done);
+  fput(pf->w);  // the last write end: the reader sees end of file
+  return 0;
+}
+
+void pipes(KTestContext& ktest_ctx_) {
+  int fds[2];
+  ASSERT_EQ(sys_pipe2(BUF, 0), 0);
+  copy_from_user(fds, BUF, sizeof fds);
+  EXPECT_EQ(fds[0], 0);
+  EXPECT_EQ(fds[1], 1);
+  EXPECT_EQ(sys_write(fds[1], ustr(P1, "abc"), 3), 3);
+  EXPECT_EQ(sys_read(fds[0], P2, 10), 3);
+  EXPECT_TRUE(ueq(P2, "abc", 3));
+  EXPECT_EQ(sys_lseek(fds[0], 0, SEEK_SET), -ESPIPE);
+  EXPECT_EQ(sys_write(fds[0], P1, 1), -EBADF);
+  linux_stat st;
+  EXPECT_EQ(sys_fstat(fds[0], BUF), 0);
+  copy_from_user(&st, BUF, sizeof st);
+  EXPECT_EQ(st.st_mode & S_IFMT, static_cast<unsigned>(S_IFIFO));
+  EXPECT_EQ(sys_close(fds[1]), 0);
+  EXPECT_EQ(sys_read(fds[0], P2, 10), 0);  // no writer: end of file
+  EXPECT_EQ(sys_close(fds[0]), 0);
+
+  // Non-blocking: empty and full give EAGAIN; no reader gives EPIPE.
+  ASSERT_EQ(sys_pipe2(BUF, O_NONBLOCK | O_CLOEXEC), 0);
+  copy_from_user(fds, BUF, sizeof fds);
+  EXPECT_EQ(sys_fcntl(fds[0], 1, 0), 1);
+  EXPECT_EQ(sys_read(fds[0], P2, 10), -EAGAIN);
+  long total = 0;
+  for (int i = 0; i < 20; i++) {
+    const long n = sys_write(fds[1], BUF, 4096);
+    if (n < 0) {
+      EXPECT_EQ(n, -EAGAIN);
+      break;
+    }
+    total += n;
+  }
+  EXPECT_EQ(total, 65536);
+  EXPECT_EQ(sys_close(fds[0]), 0);
+  EXPECT_EQ(sys_write(fds[1], BUF, 1), -EPIPE);
+  EXPECT_EQ(sys_close(fds[1]), 0);
+
+  EXPECT_EQ(sys_pipe2(BUF, 0x1), -EINVAL);
+  EXPECT_EQ(sys_pipe2(kUnmapped, 0), -EFAULT);
+  // The failed pipe2 calls left no descriptor behind: the next one is 0.
+  EXPECT_EQ(sys_openat(AT_FDCWD, ustr(P1, "/dev/console"), O_RDWR, 0), 0);
+  sys_close(0);
+
+  // A blocking reader and a writer thread: 200 KB through the 64 KB ring.
+  ASSERT_EQ(sys_pipe2(BUF, 0), 0);
+  copy_from_user(fds, BUF, sizeof fds);
+  PipeFeeder pf{fget(get_current()->files, static_cast<unsigned>(fds[1])), 200000, 0};
+  EXPECT_EQ(sys_close(fds[1]), 0);  // the feeder holds the only write end
+  task_struct* t = kthread_run(pipe_feeder, &pf, "ktest-pipe");
+  ASSERT_TRUE(t != nullptr);
+  size_t got = 0;
+  bool pattern = true;
+  for (;;) {
+    const long n = sys_read(fds[0], BUF, 7000);
+    if (n <= 0) {
+      EXPECT_EQ(n, 0);
+      break;
+    }
+    char buf[7000];
+    copy_from_user(buf, BUF, static_cast<size_t>(n));
+    for (long i = 0; i < n; i++) pattern &= buf[i] == static_cast<char>((got + static_cast<size_t>(i)) % 251);
+    got += static_cast<size_t>(n);
+  }
+  kthread_join(t);
+  EXPECT_EQ(pf.written, 200000);
+  EXPECT_EQ(got, 200000u);
+  EXPECT_TRUE(pattern);
+  EXPECT_EQ(sys_close(fds[0]), 0);
+}
+
 }  // namespace
 
 KTEST(fs_syscalls, open_read_write_lseek_close) { run_as_user(ktest_ctx_, open_read_write); }
@@ -352,3 +447,4 @@ KTEST(fs_syscalls, getdents64_records) { run_as_user(ktest_ctx_, getdents); }
 KTEST(fs_syscalls, dup_fcntl_cloexec_ioctl) { run_as_user(ktest_ctx_, dup_fcntl); }
 KTEST(fs_syscalls, chdir_getcwd_faccessat) { run_as_user(ktest_ctx_, cwd); }
 KTEST(fs_syscalls, readv_writev) { run_as_user(ktest_ctx_, iovecs); }
+KTEST(fs_syscalls, pipe2_eof_epipe_eagain_and_a_blocking_reader) { run_as_user(ktest_ctx_, pipes); }

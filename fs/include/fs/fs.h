@@ -206,6 +206,9 @@ inode* new_inode(super_block* sb, umode_t mode);  // i_ino from the sb, count 1
 // d_inode is set by d_instantiate (which takes over the caller's inode ref).
 dentry* d_alloc(dentry* parent, const char* name, size_t len);
 dentry* d_alloc_root(super_block* sb, inode* root);
+// A dentry for an object with no place in any tree (a pipe): its own
+// parent, named name ("pipe:[ino]" in d_path), holding ino.
+dentry* d_alloc_anon(super_block* sb, const char* name, size_t len, inode* ino);
 void d_instantiate(dentry* d, inode* ino);
 // Links d into its parent's children and pins it (dcache_lock held).
 void d_add_linked(dentry* d);
