@@ -31,9 +31,13 @@ int check_writable(file* f) {
   return 0;
 }
 
-// Reads up to count bytes at *pos into user memory.
-long do_read(file* f, uintptr_t ubuf, size_t count, loff_t* pos) {
-  if (int err = check_readable(f)) return err;
+// The frame read and write share: the count cap, the range check, the
+// bounce page, and the result (the bytes moved, else the first error).
+// step(bounce, user, want, &moved, &err) moves one chunk and says whether
+// to go on.
+template <typename Step>
+long bounce_loop(int check, uintptr_t ubuf, size_t count, Step step) {
+  if (check) return check;
   if (count > MAX_RW_COUNT) count = MAX_RW_COUNT;
   if (!access_ok(ubuf, count)) return -EFAULT;
   if (count == 0) return 0;
@@ -41,58 +45,51 @@ long do_read(file* f, uintptr_t ubuf, size_t count, loff_t* pos) {
   if (!bounce) return -ENOMEM;
   size_t done = 0;
   long err = 0;
-  while (done < count) {
+  for (bool more = true; more && done < count;) {
     const size_t want = count - done < kChunk ? count - done : kChunk;
-    loff_t p = *pos;
-    const long n = f->f_op->read(f, bounce, want, &p);
-    if (n <= 0) {
-      err = n;
-      break;
-    }
-    const size_t left = copy_to_user(ubuf + done, bounce, static_cast<size_t>(n));
-    const size_t copied = static_cast<size_t>(n) - left;
-    *pos += static_cast<loff_t>(copied);
-    done += copied;
-    if (left) {
-      err = -EFAULT;
-      break;
-    }
-    if (static_cast<size_t>(n) < want) break;
+    size_t moved = 0;
+    more = step(bounce, ubuf + done, want, &moved, &err);
+    done += moved;
   }
   kfree(bounce);
   return done ? static_cast<long>(done) : err;
 }
 
+// Reads up to count bytes at *pos into user memory.
+long do_read(file* f, uintptr_t ubuf, size_t count, loff_t* pos) {
+  return bounce_loop(check_readable(f), ubuf, count,
+                     [f, pos](char* bounce, uintptr_t u, size_t want, size_t* moved, long* err) {
+                       loff_t p = *pos;
+                       const long n = f->f_op->read(f, bounce, want, &p);
+                       if (n <= 0) {
+                         *err = n;
+                         return false;
+                       }
+                       const size_t left = copy_to_user(u, bounce, static_cast<size_t>(n));
+                       *moved = static_cast<size_t>(n) - left;
+                       *pos += static_cast<loff_t>(*moved);
+                       if (left) *err = -EFAULT;
+                       return !left && static_cast<size_t>(n) == want;
+                     });
+}
+
 long do_write(file* f, uintptr_t ubuf, size_t count, loff_t* pos) {
-  if (int err = check_writable(f)) return err;
-  if (count > MAX_RW_COUNT) count = MAX_RW_COUNT;
-  if (!access_ok(ubuf, count)) return -EFAULT;
-  if (count == 0) return 0;
-  char* bounce = static_cast<char*>(kmalloc(kChunk, GFP_KERNEL));
-  if (!bounce) return -ENOMEM;
-  size_t done = 0;
-  long err = 0;
-  while (done < count) {
-    size_t want = count - done < kChunk ? count - done : kChunk;
-    const size_t left = copy_from_user(bounce, ubuf + done, want);
-    if (left == want) {
-      err = -EFAULT;
-      break;
-    }
-    want -= left;
-    const long n = f->f_op->write(f, bounce, want, pos);
-    if (n <= 0) {
-      err = n;
-      break;
-    }
-    done += static_cast<size_t>(n);
-    if (static_cast<size_t>(n) < want || left) {
-      if (left && static_cast<size_t>(n) == want) err = -EFAULT;
-      break;
-    }
-  }
-  kfree(bounce);
-  return done ? static_cast<long>(done) : err;
+  return bounce_loop(check_writable(f), ubuf, count,
+                     [f, pos](char* bounce, uintptr_t u, size_t want, size_t* moved, long* err) {
+                       const size_t left = copy_from_user(bounce, u, want);
+                       if (left == want) {
+                         *err = -EFAULT;
+                         return false;
+                       }
+                       const long n = f->f_op->write(f, bounce, want - left, pos);
+                       if (n <= 0) {
+                         *err = n;
+                         return false;
+                       }
+                       *moved = static_cast<size_t>(n);
+                       if (left) *err = -EFAULT;
+                       return !left && static_cast<size_t>(n) == want;
+                     });
 }
 
 struct iovec_user {

@@ -22,15 +22,12 @@
 
 #include <lib/cpio.h>
 
+#include "cpio_data.h"
+
 namespace {
 
-const std::string kDataDir = std::string(HOST_BUILD_DIR) + "/data/cpio/";
-
-std::string load(const std::string& name) {
-  std::ifstream f(kDataDir + name, std::ios::binary);
-  REQUIRE_MESSAGE(f.good(), "cannot open ", kDataDir + name);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
+const std::string& kDataDir = kCpioDataDir;
+std::string load(const std::string& name) { return load_cpio_input(name); }
 
 struct Entry {
   std::string name, raw_name;

@@ -21,17 +21,14 @@
 #include <kernel/errno.h>
 #include <lib/cpio.h>
 
+#include "cpio_data.h"
+
 #include "vfs_test_env.h"
 
 namespace {
 
-const std::string kDataDir = std::string(HOST_BUILD_DIR) + "/data/cpio/";
-
-std::string load(const std::string& name) {
-  std::ifstream f(kDataDir + name, std::ios::binary);
-  REQUIRE_MESSAGE(f.good(), "cannot open ", kDataDir + name);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
+const std::string& kDataDir = kCpioDataDir;
+std::string load(const std::string& name) { return load_cpio_input(name); }
 
 std::vector<std::pair<std::string, int>> skipped;
 void record_skip(const char* name, int err) { skipped.emplace_back(name, err); }
