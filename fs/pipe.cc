@@ -19,7 +19,7 @@
 #include <new>
 
 #include <asm/uaccess.h>
-#include <fs/syscalls.h>
+#include <kernel/syscalls.h>
 #include <kernel/wait.h>
 #include <lib/string.h>
 

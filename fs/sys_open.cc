@@ -5,7 +5,7 @@
 #include "internal.h"
 
 #include <asm/uaccess.h>
-#include <fs/syscalls.h>
+#include <kernel/syscalls.h>
 #include <lib/string.h>
 
 namespace {

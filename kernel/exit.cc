@@ -22,6 +22,7 @@
 #include <asm/active_mm.h>
 #include <asm/irqflags.h>
 #include <asm/uaccess.h>
+#include <fs/fdtable.h>
 #include <kernel/errno.h>
 #include <kernel/panic.h>
 #include <kernel/power.h>
@@ -103,6 +104,7 @@ void do_exit(long code) {
   const int status = static_cast<int>(code);
   exit_signals(tsk);  // no more signals; pending ones dropped
   exit_mm(tsk);
+  exit_files_and_fs(tsk);
   if (tsk == child_reaper()) {
     pr_info("init exited: status %#x, powering off\n", status);
     machine_exit(status_to_shell(status));

@@ -27,6 +27,7 @@
 
 #include <asm/processor.h>
 #include <asm/uaccess.h>
+#include <fs/fdtable.h>
 #include <kernel/errno.h>
 #include <kernel/signal.h>
 #include <kernel/syscalls.h>
@@ -99,12 +100,18 @@ long kernel_clone(const kernel_clone_args* args) {
     task_reap(p);
     return -ENOMEM;
   }
+  if (const int err = copy_files_and_fs(flags, parent, p)) {
+    p->exit_state.store(EXIT_ZOMBIE, std::memory_order_release);  // never ran: free at once
+    task_reap(p);
+    return err;
+  }
   if (flags & CLONE_VM) {
     mmget(parent->mm);
     p->mm = parent->mm;
   } else {
     p->mm = dup_mm(parent->mm);
     if (!p->mm) {
+      exit_files_and_fs(p);
       p->exit_state.store(EXIT_ZOMBIE, std::memory_order_release);  // never ran: free at once
       task_reap(p);
       return -ENOMEM;

@@ -6,11 +6,13 @@
 // the mapping), which must give -EFAULT.
 #include <kernel/ktest.h>
 
+#include <new>
+
 #include <asm/active_mm.h>
 #include <asm/uaccess.h>
 #include <fs/fdtable.h>
 #include <fs/fs.h>
-#include <fs/syscalls.h>
+#include <kernel/syscalls.h>
 #include <kernel/errno.h>
 #include <kernel/kthread.h>
 #include <lib/string.h>
@@ -438,6 +440,38 @@ void pipes(KTestContext& ktest_ctx_) {
   EXPECT_EQ(sys_close(fds[0]), 0);
 }
 
+// fork's side: a copied table shares the open files, CLONE_FILES/CLONE_FS
+// share the tables themselves; exit gives everything back.
+void fork_tables(KTestContext& ktest_ctx_) {
+  task_struct* self = get_current();
+  const long fd = sys_openat(AT_FDCWD, ustr(P1, "/dev/console"), O_RDWR, 0);
+  ASSERT_EQ(fd, 0);
+  file* f = fget(self->files, 0);
+  const long before = f->f_count.load();
+  void* mem = kmalloc(sizeof(task_struct), GFP_KERNEL);
+  ASSERT_TRUE(mem != nullptr);
+  task_struct* child = new (mem) task_struct;  // only its files and fs are used
+  EXPECT_EQ(copy_files_and_fs(0, self, child), 0);
+  EXPECT_TRUE(child->files != self->files && child->fs != self->fs);
+  EXPECT_EQ(f->f_count.load(), before + 1);
+  EXPECT_TRUE(fget(child->files, 0) == f);
+  fput(f);
+  exit_files_and_fs(child);
+  EXPECT_TRUE(child->files == nullptr && child->fs == nullptr);
+  EXPECT_EQ(f->f_count.load(), before);
+  EXPECT_EQ(copy_files_and_fs(0x600 /* CLONE_FS | CLONE_FILES */, self, child), 0);
+  EXPECT_TRUE(child->files == self->files && child->fs == self->fs);
+  EXPECT_EQ(self->files->count.load(), 2);
+  EXPECT_EQ(self->fs->users.load(), 2);
+  exit_files_and_fs(child);
+  EXPECT_EQ(self->files->count.load(), 1);
+  EXPECT_EQ(self->fs->users.load(), 1);
+  child->~task_struct();
+  kfree(mem);
+  fput(f);
+  EXPECT_EQ(sys_close(0), 0);
+}
+
 }  // namespace
 
 KTEST(fs_syscalls, open_read_write_lseek_close) { run_as_user(ktest_ctx_, open_read_write); }
@@ -448,3 +482,4 @@ KTEST(fs_syscalls, dup_fcntl_cloexec_ioctl) { run_as_user(ktest_ctx_, dup_fcntl)
 KTEST(fs_syscalls, chdir_getcwd_faccessat) { run_as_user(ktest_ctx_, cwd); }
 KTEST(fs_syscalls, readv_writev) { run_as_user(ktest_ctx_, iovecs); }
 KTEST(fs_syscalls, pipe2_eof_epipe_eagain_and_a_blocking_reader) { run_as_user(ktest_ctx_, pipes); }
+KTEST(fs_syscalls, fork_copies_or_shares_the_tables) { run_as_user(ktest_ctx_, fork_tables); }

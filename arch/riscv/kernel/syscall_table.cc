@@ -92,6 +92,36 @@ consteval std::array<syscall_fn, __NR_syscalls> make_table() {
   t[__NR_gettimeofday] = syscall_entry<sys_gettimeofday>;
   t[__NR_nanosleep] = syscall_entry<sys_nanosleep>;
   t[__NR_clock_nanosleep] = syscall_entry<sys_clock_nanosleep>;
+  // files
+  t[__NR_read] = syscall_entry<sys_read>;
+  t[__NR_write] = syscall_entry<sys_write>;
+  t[__NR_readv] = syscall_entry<sys_readv>;
+  t[__NR_writev] = syscall_entry<sys_writev>;
+  t[__NR_pread64] = syscall_entry<sys_pread64>;
+  t[__NR_pwrite64] = syscall_entry<sys_pwrite64>;
+  t[__NR_lseek] = syscall_entry<sys_lseek>;
+  t[__NR_openat] = syscall_entry<sys_openat>;
+  t[__NR_close] = syscall_entry<sys_close>;
+  t[__NR_newfstatat] = syscall_entry<sys_newfstatat>;
+  t[__NR_fstat] = syscall_entry<sys_fstat>;
+  t[__NR_getdents64] = syscall_entry<sys_getdents64>;
+  t[__NR_readlinkat] = syscall_entry<sys_readlinkat>;
+  t[__NR_ioctl] = syscall_entry<sys_ioctl>;
+  t[__NR_dup] = syscall_entry<sys_dup>;
+  t[__NR_dup3] = syscall_entry<sys_dup3>;
+  t[__NR_fcntl] = syscall_entry<sys_fcntl>;
+  t[__NR_getcwd] = syscall_entry<sys_getcwd>;
+  t[__NR_chdir] = syscall_entry<sys_chdir>;
+  t[__NR_fchdir] = syscall_entry<sys_fchdir>;
+  t[__NR_mkdirat] = syscall_entry<sys_mkdirat>;
+  t[__NR_mknodat] = syscall_entry<sys_mknodat>;
+  t[__NR_unlinkat] = syscall_entry<sys_unlinkat>;
+  t[__NR_symlinkat] = syscall_entry<sys_symlinkat>;
+  t[__NR_linkat] = syscall_entry<sys_linkat>;
+  t[__NR_faccessat] = syscall_entry<sys_faccessat>;
+  t[__NR_faccessat2] = syscall_entry<sys_faccessat2>;
+  t[__NR_ftruncate] = syscall_entry<sys_ftruncate>;
+  t[__NR_pipe2] = syscall_entry<sys_pipe2>;
   // memory
   t[__NR_brk] = syscall_entry<static_cast<long (*)(unsigned long)>(sys_brk)>;
   t[__NR_mmap] = syscall_entry<static_cast<long (*)(unsigned long, unsigned long, unsigned long, unsigned long,

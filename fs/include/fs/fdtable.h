@@ -73,6 +73,13 @@ void set_fs_pwd(fs_struct* fs, dentry* d);
 lookup_root get_lookup_root(fs_struct* fs);
 void put_lookup_root(const lookup_root& r);
 
+// fork (kernel/fork.cc): the child shares (CLONE_FILES / CLONE_FS) or
+// copies the parent's tables; 0 or -ENOMEM (nothing left taken). exit
+// drops them (safe to call twice).
+struct task_struct;
+int copy_files_and_fs(uint64_t clone_flags, task_struct* parent, task_struct* child);
+void exit_files_and_fs(task_struct* tsk);
+
 // Kernel threads without their own fs_struct use this one (root = cwd = "/").
 extern fs_struct* init_fs;
 // The calling task's fs_struct (init_fs for a task without one).

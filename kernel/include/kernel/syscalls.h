@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>  // loff_t
 
 // ---- processes (kernel/exit.cc, kernel/fork.cc, fs/exec.cc) ----
 [[noreturn]] long sys_exit(int error_code);
@@ -51,6 +52,38 @@ long sys_clock_getres(int which_clock, uintptr_t utp);
 long sys_gettimeofday(uintptr_t utv, uintptr_t utz);
 long sys_nanosleep(uintptr_t urqtp, uintptr_t urmtp);
 long sys_clock_nanosleep(int which_clock, int flags, uintptr_t urqtp, uintptr_t urmtp);
+
+// ---- files (fs/: read_write.cc, sys_open.cc, stat.cc, readdir.cc,
+// fcntl.cc, pipe.cc; the calling task's files_struct and fs_struct) ----
+long sys_read(unsigned int fd, uintptr_t buf, size_t count);
+long sys_write(unsigned int fd, uintptr_t buf, size_t count);
+long sys_readv(unsigned long fd, uintptr_t vec, unsigned long vlen);
+long sys_writev(unsigned long fd, uintptr_t vec, unsigned long vlen);
+long sys_pread64(unsigned int fd, uintptr_t buf, size_t count, loff_t pos);
+long sys_pwrite64(unsigned int fd, uintptr_t buf, size_t count, loff_t pos);
+long sys_lseek(unsigned int fd, loff_t offset, unsigned int whence);
+long sys_openat(int dfd, uintptr_t filename, int flags, unsigned mode);
+long sys_close(unsigned int fd);
+long sys_newfstatat(int dfd, uintptr_t filename, uintptr_t statbuf, int flag);
+long sys_fstat(unsigned int fd, uintptr_t statbuf);
+long sys_getdents64(unsigned int fd, uintptr_t dirent, unsigned int count);
+long sys_readlinkat(int dfd, uintptr_t path, uintptr_t buf, int bufsiz);
+long sys_ioctl(unsigned int fd, unsigned int cmd, unsigned long arg);
+long sys_dup(unsigned int fildes);
+long sys_dup3(unsigned int oldfd, unsigned int newfd, int flags);
+long sys_fcntl(unsigned int fd, unsigned int cmd, unsigned long arg);
+long sys_getcwd(uintptr_t buf, unsigned long size);
+long sys_chdir(uintptr_t filename);
+long sys_fchdir(unsigned int fd);
+long sys_mkdirat(int dfd, uintptr_t pathname, unsigned mode);
+long sys_mknodat(int dfd, uintptr_t filename, unsigned mode, unsigned dev);
+long sys_unlinkat(int dfd, uintptr_t pathname, int flag);
+long sys_symlinkat(uintptr_t oldname, int newdfd, uintptr_t newname);
+long sys_linkat(int olddfd, uintptr_t oldname, int newdfd, uintptr_t newname, int flags);
+long sys_faccessat(int dfd, uintptr_t filename, int mode);
+long sys_faccessat2(int dfd, uintptr_t filename, int mode, int flags);
+long sys_ftruncate(unsigned int fd, loff_t length);
+long sys_pipe2(uintptr_t fildes, int flags);
 
 // ---- memory (mm/syscalls.cc: the current process's mm) ----
 long sys_brk(unsigned long brk);
