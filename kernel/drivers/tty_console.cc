@@ -4,10 +4,8 @@
  * Output goes to console_write (the UART, "\n" as "\r\n"), in pieces so the
  * console lock is never held long. Input is polled from the UART once a
  * tick while a reader waits (the UART has no interrupt wired up yet) and
- * run through a small line discipline, Linux's n_tty defaults:
- * canonical mode collects a line with echo, erase (DEL/BS), kill (^U) and
- * EOF (^D at the start of a line reads 0), CR becomes NL (ICRNL); with
- * ICANON cleared by TCSETS a read returns what is there (VMIN=1). TCGETS
+ * run through the line discipline of lib/n_tty.h (Linux's n_tty defaults:
+ * a line at a time with echo and editing, or raw with ICANON cleared). TCGETS
  * gives the termios (so isatty() is true and stdio line-buffers), TCSETS*
  * takes one, TIOCGWINSZ answers 0x0 like a serial line; other ioctls are
  * -ENOTTY. lseek is -ESPIPE.
@@ -18,105 +16,46 @@
 #include <kernel/errno.h>
 #include <kernel/printk.h>
 #include <kernel/sched.h>
+#include <lib/n_tty.h>
 #include <lib/string.h>
 
 namespace {
 
-// asm-generic/termbits.h
-struct termios {
-  uint32_t c_iflag, c_oflag, c_cflag, c_lflag;
-  uint8_t c_line;
-  uint8_t c_cc[19];
-};
-static_assert(sizeof(termios) == 36);
 struct winsize {
   uint16_t ws_row, ws_col, ws_xpixel, ws_ypixel;
 };
 
-constexpr uint32_t ICRNL = 0x100, IXON = 0x400;
-constexpr uint32_t OPOST = 0x1, ONLCR = 0x4;
-constexpr uint32_t B38400 = 0xf, CS8 = 0x30, CREAD = 0x80, HUPCL = 0x400;
-constexpr uint32_t ISIG = 0x1, ICANON = 0x2, ECHO = 0x8, ECHOE = 0x10, ECHOK = 0x20, ECHOCTL = 0x200,
-                   ECHOKE = 0x800, IEXTEN = 0x8000;
-constexpr unsigned VERASE = 2, VKILL = 3, VEOF = 4;
-
 constexpr unsigned TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404, TIOCGWINSZ = 0x5413;
 
-termios tty_termios = {
-    ICRNL | IXON, OPOST | ONLCR, B38400 | CS8 | CREAD | HUPCL,
-    ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE | IEXTEN, 0,
-    {3, 034, 0177, 025, 4, 0, 1, 0, 021, 023, 032, 0, 022, 017, 027, 026, 0, 0, 0}};
+LineDiscipline ldisc;  // under tty_lock
+VfsMutex tty_lock;     // readers: the line discipline and the input
+// The termios, apart from the readers' lock: a reader may sleep for a long
+// time with tty_lock held, and isatty()'s TCGETS must not wait for it.
+SpinLock termios_lock;
+termios_k tty_termios = ntty::kDefaultTermios;
+std::atomic<unsigned> flush_requested{0};  // TCSETSF: drop the unread input (a word: no byte AMOs on rv64imac)
 
-// The line being edited, and completed input not yet read (canonical mode
-// hands out one line per read at most).
-constexpr size_t kLineMax = 1024;
-char line[kLineMax];
-size_t line_len;      // bytes collected
-size_t line_ready;    // bytes of line[] complete and readable (0: still editing)
-bool eof_pending;     // ^D on an empty line: the next read returns 0
-VfsMutex tty_lock;    // readers and the termios
-
-void echo(const char* s, size_t n) {
-  if (tty_termios.c_lflag & ECHO) console_write(s, n);
-}
-
-// Feeds one input byte to the line discipline (tty_lock held).
-void receive(char c) {
-  if ((tty_termios.c_iflag & ICRNL) && c == '\r') c = '\n';
-  if (!(tty_termios.c_lflag & ICANON)) {
-    if (line_len < kLineMax) line[line_len++] = c;
-    line_ready = line_len;
-    echo(&c, 1);
-    return;
-  }
-  const auto uc = static_cast<uint8_t>(c);
-  if (uc == tty_termios.c_cc[VERASE] || c == '\b') {
-    if (line_len) {
-      line_len--;
-      echo("\b \b", 3);
-    }
-  } else if (uc == tty_termios.c_cc[VKILL]) {
-    while (line_len) {
-      line_len--;
-      echo("\b \b", 3);
-    }
-  } else if (uc == tty_termios.c_cc[VEOF]) {
-    if (line_len == 0)
-      eof_pending = true;
-    else
-      line_ready = line_len;  // the partial line, without a newline
-  } else if (c == '\n') {
-    if (line_len < kLineMax) line[line_len++] = c;
-    line_ready = line_len;
-    echo("\n", 1);
-  } else if (line_len < kLineMax - 1) {  // room is kept for the newline
-    line[line_len++] = c;
-    echo(&c, 1);
-  }
+termios_k get_termios() {
+  SpinLockIrqSaveGuard g{termios_lock};
+  return tty_termios;
 }
 
 long tty_read(file*, char* buf, size_t count, loff_t*) {
   VfsMutexGuard g{tty_lock};
-  while (!line_ready && !eof_pending) {
+  if (flush_requested.exchange(0, std::memory_order_acquire)) ldisc.flush();
+  for (;;) {
+    const termios_k t = get_termios();
+    if (ldisc.readable(t)) return static_cast<long>(ldisc.read(buf, count, t));
     const int c = console_getc();
     if (c >= 0) {
-      receive(static_cast<char>(c));
+      char echo[LineDiscipline::kMaxEcho];
+      if (const size_t n = ldisc.receive(static_cast<char>(c), t, echo)) console_write(echo, n);
       continue;
     }
     // Nothing waiting: poll again next tick.
     set_current_state(TASK_INTERRUPTIBLE);
     schedule_timeout(1);
   }
-  if (!line_ready) {
-    eof_pending = false;
-    return 0;
-  }
-  const size_t n = count < line_ready ? count : line_ready;
-  memcpy(buf, line, n);
-  memmove(line, line + n, line_len - n);
-  line_len -= n;
-  line_ready -= n;
-  return static_cast<long>(n);
 }
 
 long tty_write(file*, const char* buf, size_t count, loff_t*) {
@@ -128,22 +67,21 @@ long tty_write(file*, const char* buf, size_t count, loff_t*) {
 long tty_ioctl(file*, unsigned cmd, unsigned long arg) {
   switch (cmd) {
     case TCGETS: {
-      termios t;
-      {
-        VfsMutexGuard g{tty_lock};
-        t = tty_termios;
-      }
+      const termios_k t = get_termios();
       return copy_to_user(arg, &t, sizeof(t)) ? -EFAULT : 0;
     }
     case TCSETS:
     case TCSETSW:
     case TCSETSF: {
-      termios t;
+      termios_k t;
       if (copy_from_user(&t, arg, sizeof(t))) return -EFAULT;
-      VfsMutexGuard g{tty_lock};
-      tty_termios = t;
-      if (cmd == TCSETSF) line_len = line_ready = 0;
-      if (!(t.c_lflag & ICANON)) line_ready = line_len;
+      {
+        SpinLockIrqSaveGuard g{termios_lock};
+        tty_termios = t;
+      }
+      // The line buffer belongs to the readers (a pending read sees the new
+      // mode with its next character): the flush is left to them.
+      if (cmd == TCSETSF) flush_requested.store(1, std::memory_order_release);
       return 0;
     }
     case TIOCGWINSZ: {
