@@ -74,7 +74,7 @@ FP_ASM_OBJS := $(BUILD)/obj/arch/riscv/kernel/fpu.o $(BUILD)/obj/tests/kernel/us
 $(FP_ASM_OBJS): ASFLAGS_KERNEL += $(FP_MARCH)
 
 # ---- kernel sources ----------------------------------------------------------
-KERNEL_DIRS := arch/riscv/boot arch/riscv/kernel arch/riscv/mm kernel kernel/drivers mm lib fs tests/kernel
+KERNEL_DIRS := arch/riscv/boot arch/riscv/kernel arch/riscv/mm kernel kernel/drivers mm lib fs fs/proc tests/kernel
 KERNEL_CC   := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.cc))
 KERNEL_S    := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.S))
 KERNEL_OBJS := $(patsubst %.cc,$(BUILD)/obj/%.o,$(KERNEL_CC)) \

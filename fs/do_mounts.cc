@@ -12,6 +12,7 @@
 #include <asm/page.h>
 #include <fs/fdtable.h>
 #include <fs/initramfs.h>
+#include <fs/proc.h>
 #include <kernel/console.h>
 #include <kernel/devicetree.h>
 #include <kernel/errno.h>
@@ -63,6 +64,7 @@ void make_default_nodes() {
   const int err = vfs_mknodat(r, root, "dev/console", S_IFCHR | 0600, MKDEV(5, 1));
   if (err && err != -EEXIST) pr_err("initramfs: cannot create /dev/console: %d\n", err);
   (void)vfs_mkdirat(r, root, "proc", 0555);
+  if (int e = proc_mount(r, root, "proc")) pr_err("proc: cannot mount /proc: %d\n", e);
   dput(root);
 }
 

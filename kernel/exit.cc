@@ -92,7 +92,10 @@ void exit_mm(task_struct* tsk) {
   if (!mm) return;
   mm_release(tsk);
   {
-    IrqSave irq;  // the task's mm and the CPU's change together
+    // The task's mm and the CPU's change together; under tasklist_lock so
+    // that /proc, which takes a reference on another task's mm under that
+    // lock (fs/proc/task.cc), never sees an mm whose last user is gone.
+    SpinLockIrqSaveGuard g{tasklist_lock};
     tsk->mm = nullptr;
     switch_mm_irqs_off(nullptr);
   }

@@ -59,6 +59,16 @@ void attach_pid(task_struct* p) { list_add_tail(&p->pid_chain, &bucket(p->pid));
 
 void detach_pid(task_struct* p) { list_del_init(&p->pid_chain); }
 
+int next_task_pid(int after) {
+  int best = -1;
+  for (list_head& b : pid_hash)
+    for (list_head* e = b.next; e != &b; e = e->next) {
+      const int pid = container_of(e, &task_struct::pid_chain)->pid;
+      if (pid > after && (best < 0 || pid < best)) best = pid;
+    }
+  return best;
+}
+
 task_struct* find_task_by_pid(int pid) {
   if (pid <= 0) return nullptr;
   list_head& b = bucket(pid);

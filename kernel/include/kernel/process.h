@@ -31,6 +31,9 @@ void attach_pid(task_struct* p);
 void detach_pid(task_struct* p);
 // The task with that pid, or null; caller holds tasklist_lock.
 task_struct* find_task_by_pid(int pid);
+// The smallest pid above `after` in the hash, or -1 (/proc's readdir);
+// caller holds tasklist_lock.
+int next_task_pid(int after);
 // Pids in use (tests).
 unsigned nr_pids_used();
 // The boot path keeps pid 1 (it becomes init).

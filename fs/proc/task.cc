@@ -1,0 +1,64 @@
+/*
+ * What /proc reads about processes: a snapshot of one task taken under
+ * tasklist_lock (the task cannot be reaped meanwhile), and the pids in
+ * order for readdir.
+ *
+ * A task's mm is read and referenced (mmget) under tasklist_lock too:
+ * exit_mm and exec clear or replace task->mm under that lock, so the mm
+ * seen here still has its users count above zero.
+ */
+#include <kernel/process.h>
+#include <kernel/time.h>
+#include <lib/string.h>
+#include <mm/mmap.h>
+
+#include "internal.h"
+
+namespace {
+
+char state_char(const task_struct* p) {
+  if (p->zombie) return 'Z';
+  const unsigned s = task_state(p);
+  if (s & TASK_DEAD) return 'X';
+  if (s & TASK_UNINTERRUPTIBLE) return 'D';
+  if (s & TASK_INTERRUPTIBLE) return 'S';
+  return 'R';
+}
+
+// timebase ticks -> USER_HZ (100) clock ticks, as /proc/<pid>/stat counts.
+unsigned long to_clock_ticks(uint64_t cycles) {
+  const uint64_t hz = timebase_hz();
+  return hz ? static_cast<unsigned long>(cycles / (hz / 100)) : 0;
+}
+
+}  // namespace
+
+bool proc_task_info(int pid, ProcTaskInfo* out, bool want_mm) {
+  SpinLockIrqSaveGuard g{tasklist_lock};
+  task_struct* p = find_task_by_pid(pid);
+  if (!p) return false;
+  out->pid = p->pid;
+  out->tgid = p->tgid ? p->tgid : p->pid;
+  out->ppid = p->parent ? p->parent->pid : 0;
+  memcpy(out->comm, p->comm, sizeof(out->comm));
+  out->comm[sizeof(out->comm) - 1] = 0;
+  out->state = state_char(p);
+  out->start_time_ticks = to_clock_ticks(p->start_time);
+  out->utime_ticks = to_clock_ticks(p->se.sum_exec_runtime);
+  out->mm = nullptr;
+  if (want_mm && p->mm && !p->zombie) {
+    mmget(p->mm);
+    out->mm = p->mm;
+  }
+  return true;
+}
+
+int proc_next_pid(int after) {
+  SpinLockIrqSaveGuard g{tasklist_lock};
+  return next_task_pid(after);
+}
+
+int proc_self_pid() {
+  task_struct* t = get_current();
+  return t->tgid ? t->tgid : t->pid;
+}
