@@ -6,8 +6,10 @@
  * start-end, rwx and p (private) or s (VM_MAYSHARE), the file offset
  * (0 for anonymous memory), the file's device and inode, then, when there
  * is a name, spaces up to column 73 and the name: the file's path (with
- * "\n" shown as "\012", " (deleted)" when unlinked), [heap] for the VMA
- * holding the brk area, [stack] for the one holding start_stack. A line
+ * "\n" shown as "\012", " (deleted)" when unlinked), "/dev/zero (deleted)"
+ * for shared anonymous memory ("/anon_hugepage (deleted)" for hugetlb), as
+ * Linux's shmem file shows, [heap] for the VMA holding the brk area,
+ * [stack] for the one holding start_stack. A line
  * without a name ends in the space after the inode, as Linux's does.
  *
  * The VMAs are copied under mmap_lock (a spinning read lock) with a
@@ -28,6 +30,7 @@ namespace {
 struct VmaSnap {
   unsigned long start, end, flags, pgoff;
   file* f;
+  bool object;  // shared anonymous memory (a shmem object)
 };
 
 // Linux's seq_setwidth(m, 25 + sizeof(void*) * 6 - 1) for 64-bit.
@@ -53,7 +56,8 @@ long proc_maps_format(mm_struct* mm, const lookup_root& r, char** out) {
     if (mm->map_count > count) continue;  // grew meanwhile: size again
     n = 0;
     for (vm_area_struct* v = mm->mmap; v; v = v->vm_next) {
-      snap[n++] = VmaSnap{v->vm_start, v->vm_end, v->vm_flags, v->vm_pgoff, v->vm_file ? get_file(v->vm_file) : nullptr};
+      snap[n++] = VmaSnap{v->vm_start, v->vm_end, v->vm_flags, v->vm_pgoff,
+                          v->vm_file ? get_file(v->vm_file) : nullptr, v->vm_object != nullptr};
     }
     start_brk = mm->start_brk;
     brk = mm->brk;
@@ -75,6 +79,11 @@ long proc_maps_format(mm_struct* mm, const lookup_root& r, char** out) {
       major = MAJOR(fi->i_sb->s_dev);
       minor = MINOR(fi->i_sb->s_dev);
       ino = fi->i_ino;
+    } else if (v.object) {
+      // Linux backs shared anonymous memory with an unlinked shmem file
+      // (device 00:01); its inode number has no counterpart here.
+      pgoff = static_cast<unsigned long long>(v.pgoff) << PAGE_SHIFT;
+      minor = 1;
     }
     t.printf("%08lx-%08lx %c%c%c%c %08llx %02x:%02x %lu ", v.start, v.end, (v.flags & VM_READ) ? 'r' : '-',
              (v.flags & VM_WRITE) ? 'w' : '-', (v.flags & VM_EXEC) ? 'x' : '-', (v.flags & VM_MAYSHARE) ? 's' : 'p',
@@ -84,6 +93,8 @@ long proc_maps_format(mm_struct* mm, const lookup_root& r, char** out) {
     if (v.f) {
       auto p = d_path(r, v.f->f_dentry, path, PATH_MAX);
       name = p ? p.value() : "";
+    } else if (v.object) {
+      name = (v.flags & VM_HUGETLB) ? "/anon_hugepage (deleted)" : "/dev/zero (deleted)";
     } else if (v.start <= brk && v.end >= start_brk && start_brk) {
       name = "[heap]";
     } else if (v.start <= start_stack && v.end >= start_stack) {

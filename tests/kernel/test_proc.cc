@@ -1,6 +1,6 @@
 // /proc in the kernel: meminfo, slabinfo and uptime; /proc/self and
 // /proc/<pid>/{stat,status,comm,maps} of a kernel thread that runs on an
-// mm with known VMAs (anonymous, PROT_NONE, heap, stack), compared with
+// mm with known VMAs (anonymous, shared, PROT_NONE, heap, stack), compared with
 // Linux's exact text; readdir of /proc lists it; once it is reaped its
 // directory is gone.
 #include <kernel/ktest.h>
@@ -108,6 +108,8 @@ KTEST(proc, a_thread_seen_through_proc_pid) {
   constexpr unsigned long ANON = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
   EXPECT_EQ(sys_mmap(mm, 0x10000, 2 * P, PROT_READ | PROT_WRITE, ANON, ~0ul, 0), 0x10000);
   EXPECT_EQ(sys_mmap(mm, 0x20000, P, PROT_NONE, ANON, ~0ul, 0), 0x20000);
+  EXPECT_EQ(sys_mmap(mm, 0x24000, 2 * P, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, ~0ul, 0),
+            0x24000);
   EXPECT_EQ(sys_mmap(mm, 0x30000, 3 * P, PROT_READ | PROT_WRITE, ANON, ~0ul, 0), 0x30000);
   mm->start_brk = 0x30000;
   mm->brk = 0x32000;
@@ -131,6 +133,7 @@ KTEST(proc, a_thread_seen_through_proc_pid) {
   snprintf(want, sizeof want,
            "00010000-00012000 rw-p 00000000 00:00 0 \n"
            "00020000-00021000 ---p 00000000 00:00 0 \n"
+           "00024000-00026000 rw-s 00000000 00:01 0                                  /dev/zero (deleted)\n"
            "00030000-00033000 rw-p 00000000 00:00 0                                  [heap]\n"
            "3fff0000-3fff4000 rwxp 00000000 00:00 0                                  [stack]\n");
   EXPECT_EQ(strcmp(buf, want), 0);
