@@ -69,10 +69,12 @@ int subject_thread(void* arg) {
   auto* s = static_cast<Subject*>(arg);
   kthread_use_mm(s->mm);
   s->ready.store(true);
-  while (!s->done.load()) {  // an interruptible sleep: "S" in stat and status
+  for (;;) {  // asleep until woken for good: "S" in stat and status
     set_current_state(TASK_INTERRUPTIBLE);
-    schedule_timeout(1);
+    if (s->done.load()) break;
+    schedule();
   }
+  __set_current_state(TASK_RUNNING);
   kthread_unuse_mm(s->mm);
   return 0;
 }
@@ -118,7 +120,8 @@ KTEST(proc, a_thread_seen_through_proc_pid) {
   Subject s{mm};
   task_struct* t = kthread_run(subject_thread, &s, "ktest-subject");
   ASSERT_TRUE(t != nullptr);
-  while (!s.ready.load()) msleep(1);
+  // Ready, and asleep (not merely between two naps: one CPU may run it).
+  while (!s.ready.load() || task_state(t) != TASK_INTERRUPTIBLE || t->on_cpu.load()) msleep(1);
   // Kernel threads are not in the pid hash (only processes are): put it
   // there for the test, as fork would.
   {
@@ -183,6 +186,7 @@ KTEST(proc, a_thread_seen_through_proc_pid) {
   EXPECT_TRUE(ctx.found);
 
   s.done.store(true);
+  wake_up_process(t);
   const int pid = t->pid;
   {
     SpinLockIrqSaveGuard g{tasklist_lock};
