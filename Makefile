@@ -222,7 +222,7 @@ check-qemu: deps
 
 # Everything; ends with "N passed, N failed" and fails when anything did.
 test: deps
-	@$(MAKE) --no-print-directory kernel $(BUILD)/host/unit-tests user
+	@$(MAKE) --no-print-directory kernel $(BUILD)/host/unit-tests user initramfs
 	@rm -rf $(BUILD)/results && mkdir -p $(BUILD)/results
 	@echo "== kernel built with clang++ (warnings are errors with both compilers)"
 	@if $(MAKE) --no-print-directory BUILD=$(BUILD)/clang CXX=clang++ kernel > $(BUILD)/results/build-clang.log 2>&1; \
@@ -234,6 +234,7 @@ test: deps
 	  { echo "   FAILED; log: $(BUILD)/results/host.log"; tail -n 30 $(BUILD)/results/host.log; }
 	@tools/test-user $(BUILD) $(BUILD)/results || true
 	@tools/test-programs $(BUILD) $(BUILD)/results || true
+	@tools/test-user-kernel $(BUILD) $(BUILD)/results || true
 	@tools/test-qemu $(BUILD) $(BUILD)/results $(BUILD)/clang/Image || true
 	@tools/summarize $(BUILD)/results
 

@@ -8,16 +8,19 @@
 #include <asm/kstack.h>
 #include <asm/mmu.h>
 #include <asm/mmu_context.h>
+#include <asm/processor.h>
 #include <asm/ptrace.h>
 #include <asm/sbi.h>
 #include <asm/smp.h>
 #include <asm/traps.h>
+#include <fs/binfmts.h>
 #include <fs/initramfs.h>
 #include <kernel/console.h>
 #include <kernel/devicetree.h>
+#include <kernel/errno.h>
 #include <kernel/ktest.h>
-#include <kernel/percpu.h>
 #include <kernel/panic.h>
+#include <kernel/percpu.h>
 #include <kernel/power.h>
 #include <kernel/printk.h>
 #include <kernel/sched.h>
@@ -43,6 +46,35 @@ int run_selftests() {
   return t.failed ? 1 : 0;
 }
 
+// Runs init=<path> (default /init) in this task, which becomes pid 1 with
+// fds 0/1/2 on the console; init's exit powers the machine off with its
+// status (kernel/exit.cc). Returns only when there is no default /init to
+// run: the self-test verdict then stays the exit status.
+void run_init(int selftest_verdict) {
+  static char path[256] = "/init";
+  const bool given = cmdline_param("init", path, sizeof(path));
+  task_struct* self = get_current();
+  console_on_rootfs();
+  {
+    // The boot path ran pinned to CPU 0; init runs anywhere.
+    SpinLockIrqSaveGuard g{self->pi_lock};
+    self->cpus_allowed = ~cpumask_t{0};
+  }
+  const char* const argv[] = {path, nullptr};
+  const char* const envp[] = {"HOME=/", "TERM=linux", nullptr};
+  const int err = kernel_execve(path, argv, envp);
+  if (err == -ENOENT && !given) {
+    pr_info("No %s in the root file system: the self-test verdict is the exit status\n", path);
+    return;
+  }
+  if (err) {
+    pr_err("Failed to execute %s (error %d)\n", path, err);
+    machine_exit(selftest_verdict ? selftest_verdict : 1);
+  }
+  pr_info("Run %s as init process\n", path);
+  ret_to_user(current_pt_regs());
+}
+
 // The rest of boot, on CPU 0's guarded boot stack.
 [[noreturn]] void start_kernel_on_stack(void*) {
   console_init(machine().console);
@@ -56,7 +88,9 @@ int run_selftests() {
   local_irq_enable();
   smp_init();
   populate_rootfs();
-  machine_exit(run_selftests());
+  const int verdict = run_selftests();
+  run_init(verdict);
+  machine_exit(verdict);
 }
 
 }  // namespace

@@ -2,11 +2,13 @@
  * The memory system calls of the running process: brk, mmap, munmap,
  * mprotect, madvise, mremap. Each passes the caller's mm to the mm/
  * implementation (mm/mmap.h), which checks its arguments as Linux does;
- * a task without an address space (a kernel thread) gets -EINVAL.
+ * a task without an address space (a kernel thread) gets -EINVAL. mmap of
+ * a descriptor maps its open file (a regular file only: else ENODEV).
  * Kernel-only (not in mm/host-sources.mk): it needs the current task.
  */
 #include <kernel/syscalls.h>
 
+#include <fs/fdtable.h>
 #include <kernel/errno.h>
 #include <kernel/sched.h>
 #include <mm/mmap.h>
@@ -18,8 +20,18 @@ long sys_brk(unsigned long brk) {
 
 long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags, unsigned long fd,
               long off) {
-  mm_struct* mm = get_current()->mm;
-  return mm ? sys_mmap(mm, addr, len, prot, flags, fd, off) : -EINVAL;
+  task_struct* tsk = get_current();
+  mm_struct* mm = tsk->mm;
+  if (!mm) return -EINVAL;
+  if (flags & MAP_ANONYMOUS) return sys_mmap(mm, addr, len, prot, flags, fd, off);
+  // A file: the descriptor's open file, which only a regular file can map.
+  file* f = tsk->files && fd <= 0x7fffffff ? fget(tsk->files, static_cast<unsigned>(fd)) : nullptr;
+  if (!f) return -EBADF;
+  long ret;
+  if (!S_ISREG(f->f_inode->i_mode)) ret = -ENODEV;
+  else ret = sys_mmap_file(mm, f, f->f_mode & (FMODE_READ | FMODE_WRITE), addr, len, prot, flags, off);
+  fput(f);
+  return ret;
 }
 
 long sys_munmap(unsigned long addr, size_t len) {

@@ -68,6 +68,7 @@ consteval std::array<syscall_fn, __NR_syscalls> make_table() {
   t[__NR_set_tid_address] = syscall_entry<sys_set_tid_address>;
   t[__NR_clone] = syscall_entry<sys_clone>;
   t[__NR_wait4] = syscall_entry<sys_wait4>;
+  t[__NR_execve] = syscall_entry<sys_execve>;
   // identity, limits, system
   t[__NR_getpid] = syscall_entry<sys_getpid>;
   t[__NR_getppid] = syscall_entry<sys_getppid>;
