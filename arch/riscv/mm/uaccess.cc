@@ -20,25 +20,13 @@ template <typename T>
   T v;
   if constexpr (sizeof(T) == 8) {
     asm volatile(
-        "1: ld %[v], 0(%[src])\n"
-        "2:\n"
-        ".pushsection .fixup, \"ax\"\n"
-        "3: li %[err], %[efault]\n"
-        "   li %[v], 0\n"
-        "   j 2b\n"
-        ".popsection\n" ASM_EXTABLE(1b, 3b)
+        ASM_ACCESS_FIXUP("ld %[v], 0(%[src])", "   li %[v], 0\n")
         : [err] "+r"(err), [v] "=&r"(v)
         : [src] "r"(src), [efault] "i"(-EFAULT)
         : "memory");
   } else {
     asm volatile(
-        "1: lbu %[v], 0(%[src])\n"
-        "2:\n"
-        ".pushsection .fixup, \"ax\"\n"
-        "3: li %[err], %[efault]\n"
-        "   li %[v], 0\n"
-        "   j 2b\n"
-        ".popsection\n" ASM_EXTABLE(1b, 3b)
+        ASM_ACCESS_FIXUP("lbu %[v], 0(%[src])", "   li %[v], 0\n")
         : [err] "+r"(err), [v] "=&r"(v)
         : [src] "r"(src), [efault] "i"(-EFAULT)
         : "memory");
@@ -52,23 +40,13 @@ template <typename T>
   int err = 0;
   if constexpr (sizeof(T) == 8) {
     asm volatile(
-        "1: sd %[v], 0(%[dst])\n"
-        "2:\n"
-        ".pushsection .fixup, \"ax\"\n"
-        "3: li %[err], %[efault]\n"
-        "   j 2b\n"
-        ".popsection\n" ASM_EXTABLE(1b, 3b)
+        ASM_ACCESS_FIXUP("sd %[v], 0(%[dst])", "")
         : [err] "+r"(err)
         : [v] "r"(val), [dst] "r"(dst), [efault] "i"(-EFAULT)
         : "memory");
   } else {
     asm volatile(
-        "1: sb %[v], 0(%[dst])\n"
-        "2:\n"
-        ".pushsection .fixup, \"ax\"\n"
-        "3: li %[err], %[efault]\n"
-        "   j 2b\n"
-        ".popsection\n" ASM_EXTABLE(1b, 3b)
+        ASM_ACCESS_FIXUP("sb %[v], 0(%[dst])", "")
         : [err] "+r"(err)
         : [v] "r"(val), [dst] "r"(dst), [efault] "i"(-EFAULT)
         : "memory");

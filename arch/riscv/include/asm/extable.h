@@ -23,6 +23,17 @@ struct exception_table_entry {
   ".long (" #from " - .), (" #to " - .)\n" \
   ".popsection\n"
 
+// One access `insn` at local label 1 that may fault, and its fixup: a fault
+// resumes after it with %[err] = -EFAULT, running `on_fault` first (a load
+// passes "li %[v], 0\n" so its result is defined).
+#define ASM_ACCESS_FIXUP(insn, on_fault)  \
+  "1: " insn "\n"                          \
+  "2:\n"                                   \
+  ".pushsection .fixup, \"ax\"\n"          \
+  "3: li %[err], %[efault]\n" on_fault     \
+  "   j 2b\n"                              \
+  ".popsection\n" ASM_EXTABLE(1b, 3b)
+
 // Redirects regs->epc to the fixup for the faulting instruction; false when
 // the instruction has no entry.
 bool fixup_exception(pt_regs* regs);

@@ -11,13 +11,7 @@
   int err = 0;
   uint64_t val;
   asm volatile(
-      "1: ld %[val], 0(%[src])\n"
-      "2:\n"
-      ".pushsection .fixup, \"ax\"\n"
-      "3: li %[err], %[efault]\n"
-      "   li %[val], 0\n"
-      "   j 2b\n"
-      ".popsection\n" ASM_EXTABLE(1b, 3b)
+      ASM_ACCESS_FIXUP("ld %[val], 0(%[src])", "   li %[val], 0\n")
       : [err] "+r"(err), [val] "=&r"(val)
       : [src] "r"(src), [efault] "i"(-EFAULT)
       : "memory");
@@ -66,12 +60,7 @@ inline bool access_ok(uintptr_t p, size_t n) { return p <= USER_TOP && n <= USER
   UserAccess ua;
   int err = 0;
   asm volatile(
-      "1: sb %[val], 0(%[dst])\n"
-      "2:\n"
-      ".pushsection .fixup, \"ax\"\n"
-      "3: li %[err], %[efault]\n"
-      "   j 2b\n"
-      ".popsection\n" ASM_EXTABLE(1b, 3b)
+      ASM_ACCESS_FIXUP("sb %[val], 0(%[dst])", "")
       : [err] "+r"(err)
       : [val] "r"(val), [dst] "r"(dst), [efault] "i"(-EFAULT)
       : "memory");
