@@ -63,6 +63,38 @@ struct CallSlot {
 CallSlot call_slots[NR_CPUS];
 SpinLock call_lock;
 
+// How far each secondary got, for the report on a hart that never comes
+// online (the hart cannot print before it is on the kernel page table and
+// may never get that far): the boot hart reads the last stage it reached.
+enum class BringupStage : uint8_t {
+  NotEntered,      // never reached secondary_start_kernel (firmware or head.S)
+  Entered,         // in secondary_start_kernel, its struct cpu found
+  KernelTable,     // on the kernel page table
+  IdleStack,       // running on its idle stack
+  TrapVector,      // trap_init() done
+  IdleTask,        // sched_init_secondary() done
+  Timer,           // time_init_cpu() done: next is mark_online()
+};
+std::atomic<BringupStage> bringup_stage[NR_CPUS];
+// Harts that entered secondary_start_kernel without a struct cpu of their own
+// (parked for good): a hart smp_init() started should never be one of them.
+std::atomic<uint64_t> stray_harts{0};
+
+void set_stage(const cpu* c, BringupStage stage) { bringup_stage[c->id].store(stage, std::memory_order_release); }
+
+const char* stage_name(BringupStage stage) {
+  switch (stage) {
+    case BringupStage::NotEntered: return "never reached secondary_start_kernel";
+    case BringupStage::Entered: return "stopped before switching to the kernel page table";
+    case BringupStage::KernelTable: return "stopped before reaching its idle stack";
+    case BringupStage::IdleStack: return "stopped in trap_init";
+    case BringupStage::TrapVector: return "stopped in sched_init_secondary";
+    case BringupStage::IdleTask: return "stopped in time_init_cpu";
+    case BringupStage::Timer: return "stopped before marking itself online";
+  }
+  return "unknown stage";
+}
+
 void mark_online(cpu* c) {
   c->online = true;
   online_mask.fetch_or(cpumask_t{1} << c->id, std::memory_order_release);
@@ -154,7 +186,10 @@ unsigned smp_init() {
   for (unsigned i = 1; i < next_id; i++) {
     if ((arrived >> i) & 1) continue;
     const SbiRet st = sbi_hart_get_status(cpus[i].hartid);
-    pr_err("smp: hart %lu did not come online (SBI HSM state %ld)\n", cpus[i].hartid, st.ok() ? st.value : -1l);
+    const BringupStage stage = bringup_stage[i].load(std::memory_order_acquire);
+    pr_err("smp: hart %lu did not come online (SBI HSM state %ld): %s%s\n", cpus[i].hartid,
+           st.ok() ? st.value : -1l, stage_name(stage),
+           cpus[i].hartid < 64 && ((stray_harts.load() >> cpus[i].hartid) & 1) ? "; it parked as a stray hart" : "");
   }
   char list[8 * NR_CPUS] = "";
   size_t len = 0;
@@ -168,9 +203,13 @@ namespace {
 
 [[noreturn]] void secondary_idle(void* arg) {
   cpu* c = static_cast<cpu*>(arg);
+  set_stage(c, BringupStage::IdleStack);
   trap_init();
+  set_stage(c, BringupStage::TrapVector);
   sched_init_secondary();  // this context becomes the CPU's idle task
+  set_stage(c, BringupStage::IdleTask);
   time_init_cpu();
+  set_stage(c, BringupStage::Timer);
   pr_info("CPU%u: hart %lu online\n", c->id, c->hartid);
   mark_online(c);
   local_irq_enable();
@@ -185,10 +224,13 @@ extern "C" [[noreturn]] void secondary_start_kernel(unsigned long hartid) {
     if (cpus[i].hartid == hartid && cpus[i].id == i) c = &cpus[i];
   if (!c || !cpu_stack_top(c->id)) {
     // Not a hart smp_init() started (a stray lottery loser): park for good.
+    if (hartid < 64) stray_harts.fetch_or(uint64_t{1} << hartid, std::memory_order_release);
     for (;;) wait_for_interrupt();
   }
+  set_stage(c, BringupStage::Entered);
   set_this_cpu(c);
   switch_to_kernel_page_table();  // head.S used the early table (it has the identity map)
+  set_stage(c, BringupStage::KernelTable);
   call_on_stack(cpu_stack_top(c->id), secondary_idle, c);
 }
 

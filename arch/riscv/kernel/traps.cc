@@ -107,6 +107,33 @@ void trap_init() {
 
 namespace {
 
+// The exception in scause, with stval repaired first where the core needs it:
+// SiFive's CIP-453 erratum leaves an instruction fault's stval zero-extended
+// from bit 38 instead of sign-extended (Sv39 addresses are sign-extended).
+Scause trap_exception_cause(pt_regs* regs) {
+  const Scause cause = scause_exception(regs->cause);
+  if (cpu_errata.cip_453 &&
+      (cause == Scause::InstructionPageFault || cause == Scause::InstructionAccessFault))
+    regs->badaddr = sign_extend_sv39(regs->badaddr);
+  return cause;
+}
+
+// The six causes do_page_fault() decodes: page faults (no valid PTE, or one
+// without the permission) and access faults (PMP or a bus error).
+bool is_memory_fault(Scause cause) {
+  switch (cause) {
+    case Scause::InstructionPageFault:
+    case Scause::LoadPageFault:
+    case Scause::StorePageFault:
+    case Scause::InstructionAccessFault:
+    case Scause::LoadAccessFault:
+    case Scause::StoreAccessFault:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // What an exception from user mode that is not a page fault or an ecall
 // earns (Linux's riscv do_trap_* table).
 struct UserTrapSignal {
@@ -130,32 +157,19 @@ void do_trap_user(pt_regs* regs) {
   if (scause_is_interrupt(regs->cause)) {
     handle_interrupt(regs);
   } else {
-    const Scause cause = scause_exception(regs->cause);
-    if (cpu_errata.cip_453 &&
-        (cause == Scause::InstructionPageFault || cause == Scause::InstructionAccessFault))
-      regs->badaddr = sign_extend_sv39(regs->badaddr);
-    switch (cause) {
-      case Scause::EcallFromU:
-        do_syscall(regs);
-        break;
-      case Scause::InstructionPageFault:
-      case Scause::LoadPageFault:
-      case Scause::StorePageFault:
-      case Scause::InstructionAccessFault:
-      case Scause::LoadAccessFault:
-      case Scause::StoreAccessFault:
-        local_irq_enable();
-        do_page_fault(regs);
-        break;
-      default: {
-        local_irq_enable();
-        // si_addr is the instruction's address for all of these, as Linux's
-        // do_trap_error and do_trap_break report it (stval may be 0 for an
-        // ebreak).
-        const UserTrapSignal s = user_trap_signal(cause);
-        user_fault_signal(regs, s.signo, s.code, regs->epc);
-        break;
-      }
+    const Scause cause = trap_exception_cause(regs);
+    if (cause == Scause::EcallFromU) {
+      do_syscall(regs);
+    } else if (is_memory_fault(cause)) {
+      local_irq_enable();
+      do_page_fault(regs);
+    } else {
+      local_irq_enable();
+      // si_addr is the instruction's address for all of these, as Linux's
+      // do_trap_error and do_trap_break report it (stval may be 0 for an
+      // ebreak).
+      const UserTrapSignal s = user_trap_signal(cause);
+      user_fault_signal(regs, s.signo, s.code, regs->epc);
     }
   }
   exit_to_user_mode(regs);
@@ -176,26 +190,15 @@ extern "C" void do_trap(pt_regs* regs) {
     if (preemptible_at_irq_exit(regs->status)) preempt_schedule_irq();
     return;
   }
-  const Scause cause = scause_exception(regs->cause);
-  if (cpu_errata.cip_453 &&
-      (cause == Scause::InstructionPageFault || cause == Scause::InstructionAccessFault))
-    regs->badaddr = sign_extend_sv39(regs->badaddr);
+  const Scause cause = trap_exception_cause(regs);
   if (catch_fault(regs)) return;
-  switch (cause) {
-    case Scause::InstructionPageFault:
-    case Scause::LoadPageFault:
-    case Scause::StorePageFault:
-    case Scause::InstructionAccessFault:
-    case Scause::LoadAccessFault:
-    case Scause::StoreAccessFault:
-      // A uaccess fault may read a file page and sleep: interrupts as the
-      // interrupted code had them (Linux's riscv do_page_fault does too).
-      if (regs->status & SR_SPIE) local_irq_enable();
-      do_page_fault(regs);
-      local_irq_disable();
-      return;
-    default:
-      break;
+  if (is_memory_fault(cause)) {
+    // A uaccess fault may read a file page and sleep: interrupts as the
+    // interrupted code had them (Linux's riscv do_page_fault does too).
+    if (regs->status & SR_SPIE) local_irq_enable();
+    do_page_fault(regs);
+    local_irq_disable();
+    return;
   }
   char what[64];
   snprintf(what, sizeof(what), "Oops - %s", scause_name(regs->cause));
