@@ -22,7 +22,7 @@ fs_struct* current_fs() {
   return t && t->fs ? t->fs : init_fs;
 }
 timespec64 current_time() {
-  const uint64_t ns = ktime_get_ns();
+  const uint64_t ns = ktime_get_real_ns();  // file times are wall-clock times, as on Linux
   return timespec64{static_cast<long>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
 }
 #endif

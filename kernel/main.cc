@@ -23,6 +23,8 @@
 #include <kernel/percpu.h>
 #include <kernel/power.h>
 #include <kernel/printk.h>
+#include <kernel/random.h>
+#include <kernel/rtc.h>
 #include <kernel/sched.h>
 #include <kernel/signal.h>
 #include <kernel/time.h>
@@ -85,6 +87,8 @@ void run_init(int selftest_verdict) {
   signals_init();
   vdso_init();
   time_init();
+  rtc_hctosys(machine().rtc);
+  random_init(machine());
   local_irq_enable();
   smp_init();
   populate_rootfs();

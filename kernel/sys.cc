@@ -126,16 +126,7 @@ long sys_getrandom(uintptr_t ubuf, size_t count, unsigned flags) {
   if ((flags & GRND_INSECURE) && (flags & GRND_RANDOM)) return -EINVAL;
   if (count > 0x7fffffff) count = 0x7fffffff;  // Linux caps one call at INT_MAX
   if (!access_ok(ubuf, count)) return -EFAULT;
-  uint8_t chunk[256];
-  size_t done = 0;
-  while (done < count) {
-    const size_t n = count - done < sizeof(chunk) ? count - done : sizeof(chunk);
-    get_random_bytes(chunk, n);
-    const size_t left = copy_to_user(ubuf + done, chunk, n);
-    done += n - left;
-    if (left) return done ? static_cast<long>(done) : -EFAULT;
-  }
-  return static_cast<long>(done);
+  return get_random_bytes_user(ubuf, count);
 }
 
 long sys_reboot(int magic1, int magic2, unsigned cmd, uintptr_t uarg) {

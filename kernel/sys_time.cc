@@ -4,8 +4,8 @@
  *
  * Every clock reads the timebase (rdtime, ktime_get_ns). MONOTONIC,
  * MONOTONIC_RAW and BOOTTIME count from boot (nothing suspends);
- * REALTIME and TAI add the wall-clock offset, 0 since no RTC is read yet
- * (a Linux without an RTC also starts at the epoch); the CPU-time clocks
+ * REALTIME and TAI are the wall clock (ktime_get_real_ns: the RTC's time at
+ * boot, or the epoch without one, as on Linux); the CPU-time clocks
  * report the task's accumulated runtime. Sleeps are tick-granular
  * (HZ = 100): at least the time asked, up to one tick more.
  */
@@ -38,8 +38,6 @@ struct kernel_timeval {
   int64_t tv_usec;
 };
 
-uint64_t wall_offset_ns = 0;  // realtime - monotonic
-
 uint64_t cputime_ns(const task_struct* t) {
   const uint64_t ticks = t->se.sum_exec_runtime + (rdtime() - t->se.exec_start);
   const uint64_t hz = timebase_hz();
@@ -53,7 +51,7 @@ int64_t clock_now(int which, bool* ok) {
     case CLOCK_REALTIME:
     case CLOCK_REALTIME_COARSE:
     case CLOCK_REALTIME_ALARM:
-    case CLOCK_TAI: return static_cast<int64_t>(ktime_get_ns() + wall_offset_ns);
+    case CLOCK_TAI: return static_cast<int64_t>(ktime_get_real_ns());
     case CLOCK_MONOTONIC:
     case CLOCK_MONOTONIC_RAW:
     case CLOCK_MONOTONIC_COARSE:

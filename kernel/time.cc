@@ -12,6 +12,8 @@
  */
 #include <kernel/time.h>
 
+#include <atomic>
+
 #include <asm/csr.h>
 #include <asm/irqflags.h>
 #include <asm/sbi.h>
@@ -106,6 +108,16 @@ uint64_t ktime_get_ns() {
   if (tb_hz == 0) return 0;
   const uint64_t t = rdtime();
   return t / tb_hz * 1000000000ull + t % tb_hz * 1000000000ull / tb_hz;
+}
+
+namespace {
+std::atomic<uint64_t> wall_offset_ns{0};  // realtime - monotonic
+}  // namespace
+
+uint64_t ktime_get_real_ns() { return ktime_get_ns() + wall_offset_ns.load(std::memory_order_relaxed); }
+
+void timekeeping_set_real_ns(uint64_t real_ns) {
+  wall_offset_ns.store(real_ns - ktime_get_ns(), std::memory_order_relaxed);
 }
 
 void udelay(uint64_t us) {

@@ -140,6 +140,11 @@ DtError dt_parse_machine(const void* blob, size_t size, MachineInfo* m) {
     m->initrd_start = fdt.prop_cells_u64(chosen, "linux,initrd-start", 0);
     m->initrd_end = fdt.prop_cells_u64(chosen, "linux,initrd-end", 0);
     if (m->initrd_end < m->initrd_start) m->initrd_start = m->initrd_end = 0;
+    if (const FdtProp seed = fdt.prop(chosen, "rng-seed"); seed.valid()) {
+      m->rng_seed_len = seed.len < sizeof(m->rng_seed) ? seed.len : sizeof(m->rng_seed);
+      memcpy(m->rng_seed, seed.data, m->rng_seed_len);
+    }
+    m->kaslr_seed = fdt.prop_cells_u64(chosen, "kaslr-seed", 0);
     const char* out = fdt.prop_string(chosen, "stdout-path");
     if (!out) out = fdt.prop_string(chosen, "linux,stdout-path");
     if (out) {
@@ -155,6 +160,8 @@ DtError dt_parse_machine(const void* blob, size_t size, MachineInfo* m) {
     m->plic_ndev = fdt.prop_u32(plic, "riscv,ndev", 0);
   const char* const finisher[] = {"sifive,test0"};
   find_device(fdt, finisher, &m->finisher);
+  const char* const rtc[] = {"google,goldfish-rtc"};
+  find_device(fdt, rtc, &m->rtc);
 
   // Memory and harts last: when they are missing, the caller still has the
   // console, the finisher and bootargs to report the error through.

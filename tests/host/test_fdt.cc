@@ -3,6 +3,7 @@
 // by the Makefile into HOST_BUILD_DIR/data).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <random>
@@ -64,6 +65,16 @@ TEST_SUITE("fdt") {
     CHECK(m.plic.base == 0xc000000);
     CHECK(m.plic_ndev > 0);
     CHECK(m.cache_line_size == 64);
+    // /chosen/rng-seed: QEMU's 32 random bytes, copied in blob order.
+    REQUIRE(m.rng_seed_len == 32);
+    const uint8_t seed_start[] = {0x63, 0x71, 0xdd, 0x84, 0xac, 0x40, 0x97, 0x0d};
+    const uint8_t seed_end[] = {0x84, 0x56, 0x6a, 0xa5, 0x72, 0xf1, 0x21, 0x93};
+    CHECK(std::equal(std::begin(seed_start), std::end(seed_start), m.rng_seed));
+    CHECK(std::equal(std::begin(seed_end), std::end(seed_end), m.rng_seed + 24));
+    CHECK(m.kaslr_seed == 0);
+    CHECK(m.rtc.present);
+    CHECK(std::string(m.rtc.compatible) == "google,goldfish-rtc");
+    CHECK(m.rtc.base == 0x101000);
   }
 
   TEST_CASE("QEMU virt with RAM above 4 GiB") {
@@ -86,6 +97,8 @@ TEST_SUITE("fdt") {
       CHECK(m.harts[0].hartid == 0);
       CHECK_FALSE(m.harts[0].has_mmu);
       for (unsigned i = 1; i < 5; i++) CHECK(m.harts[i].has_mmu);
+      CHECK(m.rng_seed_len == 0);  // sifive_u passes no seed and has no RTC
+      CHECK_FALSE(m.rtc.present);
       CHECK(okay_mmu_harts(m) == 4);
       CHECK(m.timebase_frequency == 1000000);
       CHECK(std::string(m.console.compatible) == "sifive,uart0");

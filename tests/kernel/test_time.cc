@@ -6,6 +6,7 @@
 #include <asm/smp.h>
 #include <kernel/devicetree.h>
 #include <kernel/percpu.h>
+#include <kernel/rtc.h>
 #include <kernel/time.h>
 
 KTEST(timer, every_cpu_takes_timer_interrupts) {
@@ -71,4 +72,31 @@ KTEST(timer, timebase_matches_the_device_tree) {
     if (machine().harts[i].hartid == this_cpu()->hartid) sstc = machine().harts[i].has_sstc;
   if (!sstc) EXPECT_FALSE(timer_uses_sstc());
   EXPECT_TRUE((csr_read<Csr::Sie>() & IE_STIE) != 0);
+}
+
+// The wall clock: set from the RTC at boot where the machine has one (QEMU
+// virt's goldfish RTC: the host's time), else counting from the epoch.
+KTEST(timer, wall_clock_follows_the_rtc) {
+  const uint64_t real = ktime_get_real_ns();
+  constexpr uint64_t kNsPerSec = 1000000000;
+  uint64_t rtc = 0;
+  if (!machine().rtc.present) {
+    EXPECT_FALSE(rtc_read_ns(&rtc));
+    EXPECT_LT(real, 86400 * kNsPerSec);  // the epoch plus the time since boot
+    return;
+  }
+  ASSERT_TRUE(rtc_read_ns(&rtc));
+  EXPECT_GT(real, 1577836800 * kNsPerSec);  // after 2020-01-01
+  // Both run on the host's clock: they agree within a second (the timebase
+  // of a loaded TCG guest may lag a little).
+  const uint64_t diff = rtc > real ? rtc - real : real - rtc;
+  EXPECT_LT(diff, kNsPerSec);
+  // And it moves on with the timebase: a wall-clock read lies between the
+  // monotonic reads around it, shifted by one offset.
+  const uint64_t m0 = ktime_get_ns(), r = ktime_get_real_ns(), m1 = ktime_get_ns();
+  udelay(2000);
+  const uint64_t n0 = ktime_get_ns(), r2 = ktime_get_real_ns(), n1 = ktime_get_ns();
+  EXPECT_GE(r2 - r, n0 - m1);
+  EXPECT_LE(r2 - r, n1 - m0);
+  EXPECT_GE(r2 - r, 2000000u);
 }

@@ -25,6 +25,12 @@ uint64_t timebase_hz();
 uint64_t tick_period_cycles();
 uint64_t tick_next_deadline();
 uint64_t ktime_get_ns();
+// Wall-clock time (CLOCK_REALTIME) in ns since the epoch: the monotonic
+// clock plus an offset that the RTC sets at boot (rtc_hctosys) and
+// settimeofday may change. Without an RTC the offset is 0: the wall clock
+// starts at the epoch, as Linux's does on a machine without one.
+uint64_t ktime_get_real_ns();
+void timekeeping_set_real_ns(uint64_t real_ns);
 void udelay(uint64_t us);
 void mdelay(uint64_t ms);
 // True when this hart arms its timer through stimecmp rather than SBI.

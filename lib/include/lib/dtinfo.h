@@ -56,12 +56,18 @@ struct MachineInfo {
 
   const char* bootargs;                // /chosen/bootargs inside the blob, "" if none
   uint64_t initrd_start, initrd_end;   // /chosen/linux,initrd-*, 0 if none
+  // /chosen/rng-seed (QEMU virt passes 32 random bytes; boot loaders may),
+  // copied: the kernel mixes it into its entropy pool (kernel/random.cc).
+  uint8_t rng_seed[64];
+  uint32_t rng_seed_len;               // bytes copied (a longer seed is cut)
+  uint64_t kaslr_seed;                 // /chosen/kaslr-seed, 0 if none
 
   DtDevice console;                    // UART named by /chosen/stdout-path (aliases resolved),
                                        // else the first ns16550a / sifive,uart0 with status okay
   DtDevice plic;                       // riscv,plic0 / sifive,plic-1.0.0
   uint32_t plic_ndev;                  // riscv,ndev
   DtDevice finisher;                   // sifive,test0
+  DtDevice rtc;                        // google,goldfish-rtc (QEMU virt)
 };
 
 enum class DtError {
