@@ -34,6 +34,10 @@
 #include <asm/tlbflush.h>
 #endif
 
+#ifdef HOST_TEST
+void (*mm_host_tlb_flush)(mm_struct*, unsigned long, unsigned long);
+#endif
+
 namespace {
 
 page* zero_page;
@@ -52,13 +56,16 @@ void pt_page_free(void*, uint64_t pa) { __free_pages(pfn_to_page(pa >> PAGE_SHIF
 pte_t* pt_table(void*, uint64_t pa) { return static_cast<pte_t*>(mm_phys_to_virt(pa)); }
 constexpr PtAlloc kUserTableAlloc{nullptr, pt_page_alloc, pt_page_free, pt_table};
 
-PageTableEditor page_table(mm_struct* mm) { return PageTableEditor(mm->pgd, kUserTableAlloc); }
+const PtAlloc& user_pt_alloc() { return kUserTableAlloc; }
 uint64_t pgd_alloc() { return pt_page_alloc(nullptr); }
 void pgd_free(uint64_t pgd) { pt_page_free(nullptr, pgd); }
-void flush_tlb_range(mm_struct*, unsigned long, unsigned long) {}  // no TLB on the host
+void flush_tlb_range(mm_struct* mm, unsigned long start, unsigned long end) {
+  if (mm_host_tlb_flush) mm_host_tlb_flush(mm, start, end);
+}
+void flush_tlb_mm(mm_struct* mm) { flush_tlb_range(mm, 0, ~0ul); }
 void flush_icache_mm_pages(mm_struct*) {}                         // nor instruction caches
 #else
-PageTableEditor page_table(mm_struct* mm) { return user_page_table(mm->pgd); }
+const PtAlloc& user_pt_alloc() { return kernel_pt_alloc(); }
 void flush_icache_mm_pages(mm_struct* mm) { flush_icache_mm(mm); }
 uint64_t pgd_alloc() { return user_pgd_alloc(); }
 void pgd_free(uint64_t pgd) { user_pgd_free(pgd); }
@@ -66,7 +73,11 @@ void pgd_free(uint64_t pgd) { user_pgd_free(pgd); }
 void flush_tlb_range(mm_struct* mm, unsigned long start, unsigned long end) {
   ::flush_tlb_range(mm->context, start, end - start);
 }
+// Every CPU drops all of mm's translations, page-walk caches included.
+void flush_tlb_mm(mm_struct* mm) { ::flush_tlb_mm(mm->context); }
 #endif
+
+PageTableEditor page_table(mm_struct* mm) { return PageTableEditor(mm->pgd, user_pt_alloc()); }
 
 uint64_t pte_pa(pte_t pte) { return pte_pfn(pte) << PAGE_SHIFT; }
 page* pte_page(pte_t pte) { return pfn_to_page(pte_pfn(pte)); }
@@ -79,36 +90,65 @@ page* alloc_user_page(unsigned order) {
   return p;
 }
 
-// Drops pages whose PTEs were cleared, after the flush that ends their use.
+// What a zap took out of the page tables, released after the TLB flush
+// that ends its last use: data pages (their references) and table pages.
+// A hart may cache non-leaf entries too (the spec lets sfence.vma with an
+// address keep them), so a flush after tables were unlinked is of the
+// whole mm, as Linux's tlb_flush is when mmu_gather freed tables.
 struct ZapBatch {
-  static constexpr unsigned kMax = 64;
+  static constexpr unsigned kMaxPages = 128;
+  static constexpr unsigned kMaxTables = 16;
   mm_struct* mm;
   unsigned long start, end;
-  page* pages[kMax] = {};
-  unsigned n = 0;
+  const PtAlloc& tables_from;  // where table pages come from and go back to
+  page* pages[kMaxPages] = {};
+  uint64_t tables[kMaxTables] = {};
+  unsigned n = 0, ntables = 0;
+  bool cleared = false;  // a leaf went since the last flush
   void flush() {
-    flush_tlb_range(mm, start, end);
+    if (ntables) flush_tlb_mm(mm);
+    else if (cleared) flush_tlb_range(mm, start, end);
     for (unsigned i = 0; i < n; i++) put_page(pages[i]);
-    n = 0;
+    for (unsigned i = 0; i < ntables; i++) tables_from.free(tables_from.ctx, tables[i]);
+    n = ntables = 0;
+    cleared = false;
   }
-  static void clear_leaf(void* ctx, uintptr_t, pte_t* e, unsigned) {
+  // unmap()'s leaf callback: the entry is cleared right after.
+  static void take_leaf(void* ctx, uintptr_t, pte_t* e, unsigned) {
     auto* b = static_cast<ZapBatch*>(ctx);
-    const pte_t old = *e;
-    *e = 0;
-    if (is_zero_pfn(old)) return;
-    b->pages[b->n++] = pte_page(old);
-    if (b->n == kMax) b->flush();
+    b->cleared = true;
+    if (is_zero_pfn(*e)) return;
+    // A full batch is flushed before this leaf is even cleared: harmless,
+    // its page is only dropped at the next flush.
+    if (b->n == kMaxPages) b->flush();
+    b->pages[b->n++] = pte_page(*e);
+  }
+  // The PtAlloc unmap() edits with: a table is "freed" once its parent
+  // entry is cleared, and really freed at the next flush.
+  static void defer_table(void* ctx, uint64_t pa) {
+    auto* b = static_cast<ZapBatch*>(ctx);
+    if (b->ntables == kMaxTables) b->flush();
+    b->tables[b->ntables++] = pa;
+  }
+  static uint64_t alloc_table(void* ctx) {
+    const PtAlloc& a = static_cast<ZapBatch*>(ctx)->tables_from;
+    return a.alloc(a.ctx);
+  }
+  static pte_t* table_at(void* ctx, uint64_t pa) {
+    const PtAlloc& a = static_cast<ZapBatch*>(ctx)->tables_from;
+    return a.table(a.ctx, pa);
   }
 };
 
+// Clears every leaf of [start, end) and frees the tables that leaves empty,
+// in one walk; one TLB flush per batch (none when nothing was mapped).
 void zap_range(mm_struct* mm, unsigned long start, unsigned long end) {
   if (!mm->pgd) return;
   MmLockGuard g{mm->page_table_lock};
-  PageTableEditor pt = page_table(mm);
-  ZapBatch batch{mm, start, end};
-  pt.for_each_leaf(start, end, ZapBatch::clear_leaf, &batch);
+  ZapBatch batch{mm, start, end, user_pt_alloc()};
+  const PtAlloc deferred{&batch, ZapBatch::alloc_table, ZapBatch::defer_table, ZapBatch::table_at};
+  PageTableEditor(mm->pgd, deferred).unmap(start, end - start, ZapBatch::take_leaf, &batch);
   batch.flush();
-  pt.unmap(start, end - start);  // frees the tables left empty
 }
 
 void change_protection(mm_struct* mm, unsigned long start, unsigned long end, pte_t prot) {

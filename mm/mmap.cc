@@ -72,13 +72,22 @@ unsigned long err(int e) { return static_cast<unsigned long>(static_cast<long>(e
 
 // Takes the VMAs of [start, end) out of the address space: their pages,
 // their accounting and the VMAs themselves. The ends must be VMA boundaries.
+// The pages go in one zap of the span the VMAs cover (holes have no
+// leaves): one TLB flush per batch, not per VMA, like Linux's unmap_region
+// with one mmu_gather.
 void remove_vma_range(mm_struct* mm, unsigned long start, unsigned long end) {
   long nr_accounted = 0;
-  vm_area_struct* vma = find_vma(mm, start);
+  vm_area_struct* const first = find_vma(mm, start);
+  if (!first || first->vm_start >= end) return;
+  if (mm->pt_ops) {
+    unsigned long zap_end = first->vm_end;
+    for (vm_area_struct* v = first->vm_next; v && v->vm_start < end; v = v->vm_next) zap_end = v->vm_end;
+    mm->pt_ops->zap_range(mm, first->vm_start, zap_end);
+  }
+  vm_area_struct* vma = first;
   while (vma && vma->vm_start < end) {
     vm_area_struct* next = vma->vm_next;
     const long pages = static_cast<long>(vma_pages(vma));
-    if (mm->pt_ops) mm->pt_ops->zap_range(mm, vma->vm_start, vma->vm_end);
     if (vma->vm_flags & VM_ACCOUNT) nr_accounted += pages;
     if (vma->vm_flags & VM_LOCKED) mm->locked_vm -= pages;
     vm_stat_account(mm, vma->vm_flags, -pages);

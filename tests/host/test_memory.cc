@@ -321,3 +321,114 @@ TEST_CASE("shared anonymous memory lives in its object: MADV_DONTNEED and split 
   mmput(child);
   CHECK(SlabTestEnv::settle() == free_before);  // the object and its pages went with the last VMA
 }
+
+namespace {
+
+// What the TLB-flush hook checks during one zap: every page (data or
+// table) that left the page tables must still be allocated at the first
+// flush after it left; it may be freed only after that flush.
+struct FlushWatch {
+  struct Tracked {
+    uint64_t pa;
+    unsigned long va;  // data: the page it backs; table: an address under it
+    bool table;
+    bool flushed = false;  // a flush has happened since it left the tables
+  };
+  static inline FlushWatch* current = nullptr;
+  mm_struct* mm;
+  std::vector<Tracked> pages;
+  unsigned ranged = 0, full = 0;
+  bool early_free = false;  // a page freed before a flush covered it
+
+  static bool allocated(uint64_t pa) { return pfn_to_page(pa >> PAGE_SHIFT)->owner != PageOwner::Free; }
+  // The level-0 table mapping va (0 if none).
+  static uint64_t table_of(mm_struct* mm, unsigned long va) {
+    uint64_t pa = mm->pgd;
+    for (unsigned level = 2; level > 0; level--) {
+      const pte_t e = static_cast<pte_t*>(mm_phys_to_virt(pa))[(va >> (PAGE_SHIFT + 9 * level)) & 511];
+      if (!pte_is_table(e)) return 0;
+      pa = pte_pfn(e) << PAGE_SHIFT;
+    }
+    return pa;
+  }
+  bool still_mapped(const Tracked& t) const {
+    return t.table ? table_of(mm, t.va) == t.pa : mm_translate(mm, t.va).present;
+  }
+  void track(unsigned long va) {
+    pages.push_back({mm_translate(mm, va).pa & PAGE_MASK, va, false});
+    const uint64_t table = table_of(mm, va);
+    if (std::none_of(pages.begin(), pages.end(), [&](const Tracked& t) { return t.table && t.pa == table; }))
+      pages.push_back({table, va, true});
+  }
+  static void hook(mm_struct* mm, unsigned long start, unsigned long end) {
+    FlushWatch* w = current;
+    if (!w || mm != w->mm) return;
+    (start == 0 && end == ~0ul ? w->full : w->ranged)++;
+    for (Tracked& t : w->pages) {
+      if (t.flushed || w->still_mapped(t)) continue;
+      if (!allocated(t.pa)) w->early_free = true;
+      // A table that left the tree needs the whole mm flushed (walk caches).
+      if (t.table && !(start == 0 && end == ~0ul)) w->early_free = true;
+      t.flushed = true;
+    }
+  }
+  explicit FlushWatch(mm_struct* m) : mm(m) {
+    current = this;
+    mm_host_tlb_flush = hook;
+  }
+  ~FlushWatch() {
+    current = nullptr;
+    mm_host_tlb_flush = nullptr;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("munmap: one zap over many VMAs, flushed per batch; pages and tables freed only after their flush") {
+  MmTestEnv env;
+  mm_struct* mm = new_mm();
+  const unsigned long base = 0x40000000;  // a 2 MiB boundary: the VMAs fill whole tables
+  constexpr unsigned kVmas = 700;         // every other page: 1400 pages, three level-0 tables
+  for (unsigned i = 0; i < kVmas; i++) {
+    REQUIRE(map(mm, P, RW, ANON | MAP_FIXED, base + 2 * i * P) == base + 2 * i * P);
+    poke(mm, base + 2 * i * P, static_cast<uint8_t>(i));
+  }
+  CHECK(mm->map_count >= static_cast<int>(kVmas));
+  {
+    FlushWatch w(mm);
+    for (unsigned i = 0; i < kVmas; i++) w.track(base + 2 * i * P);
+    REQUIRE(sys_munmap(mm, base, 2 * kVmas * P) == 0);
+    CHECK_FALSE(w.early_free);
+    for (const auto& t : w.pages) {
+      CHECK(t.flushed);  // every page left the tables before some flush ...
+      CHECK_FALSE(FlushWatch::allocated(t.pa));  // ... and is free now
+    }
+    // Batches of 128 pages, not one flush per VMA; the tables went with a
+    // flush of the whole mm.
+    CHECK(w.ranged + w.full <= (kVmas + 127) / 128 + 1);
+    CHECK(w.full >= 1);
+  }
+  {
+    // Nothing mapped in the range: no flush at all.
+    const auto a = map(mm, 16 * P, RW, ANON);
+    FlushWatch w(mm);
+    REQUIRE(sys_munmap(mm, a, 16 * P) == 0);
+    CHECK(w.ranged + w.full == 0);
+  }
+  {
+    // Part of a table: the pages go after a flush of their range; the
+    // table stays (its other pages are still mapped).
+    const auto a = map(mm, 8 * P, RW, ANON | MAP_FIXED, base);
+    for (unsigned i = 0; i < 8; i++) poke(mm, a + i * P, 1);
+    FlushWatch w(mm);
+    w.track(a);
+    w.track(a + P);
+    REQUIRE(sys_munmap(mm, a, 2 * P) == 0);
+    CHECK_FALSE(w.early_free);
+    CHECK(w.ranged == 1);
+    CHECK(w.full == 0);
+    CHECK(peek(mm, a + 2 * P) == 1);
+  }
+  check_tables(mm);
+  mmput(mm);
+}

@@ -2,12 +2,14 @@
 // a simulated physical memory, against a per-page model.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <array>
 #include <iterator>
 #include <cstdio>
 #include <map>
 #include <memory>
 #include <random>
+#include <vector>
 
 #include <asm/pgtable_ops.h>
 #include <kernel/errno.h>
@@ -262,5 +264,105 @@ TEST_SUITE("pgtable") {
     // Everything back: unmapping both windows leaves only the root.
     for (uintptr_t w : windows) REQUIRE(pt.unmap(w, 8ull << 30) == 0);
     CHECK(mem.pages.size() == 1);
+  }
+}
+
+namespace {
+
+struct Leaf {
+  uintptr_t va;
+  unsigned level;
+  pte_t pte;
+  bool operator==(const Leaf& o) const { return va == o.va && level == o.level && pte == o.pte; }
+};
+
+// Every leaf of the user half, by a full scan of every table (independent
+// of the range-limited walks under test).
+void all_leaves(SimMemory& mem, uint64_t table_pa, unsigned level, uintptr_t base, std::vector<Leaf>& out) {
+  const pte_t* t = SimMemory::table(&mem, table_pa);
+  for (unsigned i = 0; i < (level == 2 ? PTRS_PER_PT / 2 : PTRS_PER_PT); i++) {
+    const uintptr_t va = base + i * pt_level_size(level);
+    if (pte_is_leaf(t[i])) out.push_back({va, level, t[i]});
+    else if (pte_is_table(t[i])) all_leaves(mem, pte_pfn(t[i]) << PAGE_SHIFT, level - 1, va, out);
+  }
+}
+
+std::vector<Leaf> leaves_starting_in(SimMemory& mem, uint64_t root, uintptr_t start, uintptr_t end) {
+  std::vector<Leaf> all, in;
+  all_leaves(mem, root, 2, 0, all);
+  for (const Leaf& l : all)
+    if (l.va >= start && l.va < end) in.push_back(l);
+  return in;
+}
+
+// A random user tree: page and megapage leaves (some PROT_NONE) in a few
+// 2 GiB, tables of every level.
+void random_tree(PageTableEditor& pt, std::mt19937_64& rng, unsigned n) {
+  const pte_t prots[] = {_PAGE_VALID | _PAGE_READ | _PAGE_USER, _PAGE_VALID | _PAGE_READ | _PAGE_WRITE | _PAGE_USER,
+                         0};
+  for (unsigned i = 0; i < n; i++) {
+    const bool mega = rng() % 8 == 0;
+    const uintptr_t va = (rng() % 3) * (1ull << 30) + (rng() % 512) * (2ull << 20) +
+                         (mega ? 0 : (rng() % 512) * PAGE_SIZE);
+    const size_t size = mega ? (2ull << 20) : (1 + rng() % 8) * PAGE_SIZE;
+    (void)pt.map(va, 0x80000000 + (rng() % 1024) * (2ull << 20), size, prots[rng() % 3],
+                 mega ? PtLevel::Mega : PtLevel::Page);  // -EEXIST on overlaps: fine
+  }
+}
+
+uintptr_t random_bound(std::mt19937_64& rng) {
+  return (rng() % 4) * (1ull << 30) + (rng() % 512) * (2ull << 20) + (rng() % 512) * PAGE_SIZE;
+}
+
+}  // namespace
+
+TEST_SUITE("pgtable") {
+  TEST_CASE("for_each_leaf visits exactly the leaves starting in the range") {
+    std::mt19937_64 rng(20261125);
+    SimMemory mem;
+    PageTableEditor pt(SimMemory::alloc(&mem), mem.ops());
+    random_tree(pt, rng, 300);
+    for (int round = 0; round < 200; round++) {
+      uintptr_t a = random_bound(rng), b = random_bound(rng);
+      if (a > b) std::swap(a, b);
+      std::vector<Leaf> seen;
+      pt.for_each_leaf(
+          a, b, [](void* c, uintptr_t va, pte_t* e, unsigned level) { static_cast<std::vector<Leaf>*>(c)->push_back({va, level, *e}); },
+          &seen);
+      REQUIRE(seen == leaves_starting_in(mem, pt.root(), a, b));
+    }
+  }
+
+  TEST_CASE("unmap shows its callback every page it clears, once") {
+    std::mt19937_64 rng(20261126);
+    SimMemory mem;
+    PageTableEditor pt(SimMemory::alloc(&mem), mem.ops());
+    random_tree(pt, rng, 300);
+    for (int round = 0; round < 60; round++) {
+      uintptr_t a = random_bound(rng), b = random_bound(rng);
+      if (a > b) std::swap(a, b);
+      // Per page of [a, b): the frame mapped there before, from a full scan.
+      std::map<uintptr_t, uint64_t> before;
+      std::vector<Leaf> all;
+      all_leaves(mem, pt.root(), 2, 0, all);
+      for (const Leaf& l : all)
+        for (uintptr_t off = 0; off < pt_level_size(l.level); off += PAGE_SIZE)
+          if (l.va + off >= a && l.va + off < b) before[l.va + off] = (pte_pfn(l.pte) << PAGE_SHIFT) + off;
+      std::map<uintptr_t, uint64_t> seen;
+      struct Ctx {
+        std::map<uintptr_t, uint64_t>* seen;
+        bool twice;
+      } ctx{&seen, false};
+      REQUIRE(pt.unmap(a, b - a,
+                       [](void* c, uintptr_t va, pte_t* e, unsigned level) {
+                         auto* x = static_cast<Ctx*>(c);
+                         for (uintptr_t off = 0; off < pt_level_size(level); off += PAGE_SIZE)
+                           x->twice |= !x->seen->emplace(va + off, (pte_pfn(*e) << PAGE_SHIFT) + off).second;
+                       },
+                       &ctx) == 0);
+      CHECK_FALSE(ctx.twice);
+      REQUIRE(seen == before);
+      CHECK(leaves_starting_in(mem, pt.root(), a, b).empty());
+    }
   }
 }

@@ -11,6 +11,17 @@ unsigned index_at(uintptr_t va, unsigned level) { return (va >> (PAGE_SHIFT + 9 
 uint64_t pte_pa(pte_t pte) { return pte_pfn(pte) << PAGE_SHIFT; }
 uint64_t level_mask(unsigned level) { return pt_level_size(level) - 1; }
 
+// The entries of a table at `level` mapping [base, base + 512 * entry size)
+// that [start, end) touches, as [*first, *last]; false when none does.
+bool index_span(unsigned level, uintptr_t base, uintptr_t start, uintptr_t end, unsigned* first, unsigned* last) {
+  const unsigned shift = PAGE_SHIFT + 9 * level;
+  const uintptr_t top = base + (pt_level_size(level) * PTRS_PER_PT - 1);  // inclusive: no wrap at the top level
+  if (end <= base || start > top) return false;
+  *first = start <= base ? 0 : static_cast<unsigned>((start - base) >> shift);
+  *last = end - 1 >= top ? PTRS_PER_PT - 1 : static_cast<unsigned>((end - 1 - base) >> shift);
+  return true;
+}
+
 }  // namespace
 
 pte_t* PageTableEditor::leaf_entry(uintptr_t va, unsigned* level_out) const {
@@ -105,12 +116,13 @@ bool PageTableEditor::table_empty(uint64_t table_pa) const {
   return true;
 }
 
-// Applies `op` to [start, end), which lies inside the span of the table at
-// `level`: a leaf the range covers whole is cleared (Unmap) or rewritten
-// (Protect); a leaf it covers in part is split first and the op recurses
-// into the new table; a table unmapping leaves empty is freed.
-int PageTableEditor::apply_range(uint64_t table_pa, unsigned level, uintptr_t start, uintptr_t end, RangeOp op,
-                                 pte_t prot) {
+// Applies the edit to [start, end), which lies inside the span of the table
+// at `level`: a leaf the range covers whole is cleared (Unmap, after the
+// edit's fn saw it) or rewritten (Protect); a leaf it covers in part is
+// split first and the edit recurses into the new table; a table unmapping
+// leaves empty is freed (without a scan when the range covered all of it).
+int PageTableEditor::apply_range(uint64_t table_pa, unsigned level, uintptr_t start, uintptr_t end,
+                                 const RangeEdit& edit) {
   const uint64_t span = pt_level_size(level);
   for (uintptr_t v = start; v < end;) {
     const uintptr_t entry_end = (v & ~level_mask(level)) + span;
@@ -119,14 +131,19 @@ int PageTableEditor::apply_range(uint64_t table_pa, unsigned level, uintptr_t st
     if (!pte_is_none(*e)) {
       const bool whole = (v & level_mask(level)) == 0 && stop - v == span;
       if (pte_is_leaf(*e) && whole) {
-        *e = op == RangeOp::Unmap ? 0 : make_leaf(pte_pa(*e), prot);
+        if (edit.op == RangeOp::Unmap) {
+          if (edit.fn) edit.fn(edit.ctx, v, e, level);
+          *e = 0;
+        } else {
+          *e = make_leaf(pte_pa(*e), edit.prot);
+        }
       } else {
         if (pte_is_leaf(*e)) {
           if (const int err = split(e, level)) return err;
         }
         const uint64_t child = pte_pa(*e);
-        if (const int err = apply_range(child, level - 1, v, stop, op, prot)) return err;
-        if (op == RangeOp::Unmap && table_empty(child)) {
+        if (const int err = apply_range(child, level - 1, v, stop, edit)) return err;
+        if (edit.op == RangeOp::Unmap && (whole || table_empty(child))) {
           *e = 0;
           alloc_.free(alloc_.ctx, child);
         }
@@ -138,26 +155,27 @@ int PageTableEditor::apply_range(uint64_t table_pa, unsigned level, uintptr_t st
   return 0;
 }
 
-int PageTableEditor::unmap(uintptr_t va, size_t size) {
+int PageTableEditor::unmap(uintptr_t va, size_t size, LeafFn fn, void* ctx) {
   if ((va | size) & (PAGE_SIZE - 1)) return -EINVAL;
   if (size == 0) return 0;
-  return apply_range(root_, kTopLevel, va, va + size, RangeOp::Unmap, 0);
+  return apply_range(root_, kTopLevel, va, va + size, RangeEdit{RangeOp::Unmap, 0, fn, ctx});
 }
 
 int PageTableEditor::protect(uintptr_t va, size_t size, pte_t prot) {
   if ((va | size) & (PAGE_SIZE - 1)) return -EINVAL;
   if (size == 0) return 0;
-  return apply_range(root_, kTopLevel, va, va + size, RangeOp::Protect, prot);
+  return apply_range(root_, kTopLevel, va, va + size, RangeEdit{RangeOp::Protect, prot, nullptr, nullptr});
 }
 
 // The table at `level` maps [base, base + 512 * entry size).
 void PageTableEditor::walk_leaves(uint64_t table_pa, unsigned level, uintptr_t base, uintptr_t start, uintptr_t end,
                                   LeafFn fn, void* ctx) const {
+  unsigned first, last;
+  if (!index_span(level, base, start, end, &first, &last)) return;
   const uint64_t span = pt_level_size(level);
   pte_t* t = table(table_pa);
-  for (unsigned i = 0; i < PTRS_PER_PT; i++) {
+  for (unsigned i = first; i <= last; i++) {
     const uintptr_t va = base + i * span;
-    if (va + span - 1 < start || va >= end) continue;
     if (pte_is_none(t[i])) continue;
     if (pte_is_leaf(t[i])) {
       if (va >= start) fn(ctx, va, &t[i], level);

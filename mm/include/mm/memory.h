@@ -59,3 +59,9 @@ int dup_mmap(mm_struct* mm, mm_struct* oldmm);
 PtWalk mm_translate(mm_struct* mm, unsigned long addr);
 // Physical address of the shared zero page.
 uint64_t zero_page_pa();
+
+#ifdef HOST_TEST
+// The host has no TLB: each flush mm/memory.cc asks for is reported here
+// (start 0, end ~0: the whole mm), for tests of when and what it flushes.
+extern void (*mm_host_tlb_flush)(mm_struct* mm, unsigned long start, unsigned long end);
+#endif

@@ -50,9 +50,12 @@ class PageTableEditor {
   // page is already mapped, -EINVAL on misalignment or non-canonical va,
   // -ENOMEM when a table page cannot be had; on failure nothing is mapped.
   int map(uintptr_t va, uint64_t pa, size_t size, pte_t prot, PtLevel max_level);
+  using LeafFn = void (*)(void* ctx, uintptr_t va, pte_t* entry, unsigned level);
   // Removes every mapping in the range (holes are fine); -ENOMEM only when
   // a large leaf straddling an end must be split and no table page is left.
-  int unmap(uintptr_t va, size_t size);
+  // fn (if any) sees each leaf just before it is cleared (after a split,
+  // the pieces inside the range), in address order.
+  int unmap(uintptr_t va, size_t size, LeafFn fn = nullptr, void* ctx = nullptr);
   // Sets the permissions of every mapped page in the range; holes stay holes.
   int protect(uintptr_t va, size_t size, pte_t prot);
   PtWalk walk(uintptr_t va) const;
@@ -62,14 +65,19 @@ class PageTableEditor {
   // Calls fn(ctx, va, entry, level) for every leaf (PROT_NONE too) that starts in
   // [start, end), in address order, skipping absent tables. fn may rewrite
   // or clear the leaf; it must not change the table structure.
-  using LeafFn = void (*)(void* ctx, uintptr_t va, pte_t* entry, unsigned level);
   void for_each_leaf(uintptr_t start, uintptr_t end, LeafFn fn, void* ctx) const;
 
   uint64_t root() const { return root_; }
 
  private:
   enum class RangeOp { Unmap, Protect };
-  int apply_range(uint64_t table_pa, unsigned level, uintptr_t start, uintptr_t end, RangeOp op, pte_t prot);
+  struct RangeEdit {
+    RangeOp op;
+    pte_t prot;  // Protect
+    LeafFn fn;   // Unmap: sees each leaf before it goes
+    void* ctx;
+  };
+  int apply_range(uint64_t table_pa, unsigned level, uintptr_t start, uintptr_t end, const RangeEdit& edit);
   void walk_leaves(uint64_t table_pa, unsigned level, uintptr_t base, uintptr_t start, uintptr_t end, LeafFn fn,
                    void* ctx) const;
   int split(pte_t* entry, unsigned level);
