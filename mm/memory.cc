@@ -169,19 +169,24 @@ int populate(mm_struct* mm, vm_area_struct* vma, unsigned long start, unsigned l
 }
 
 // fork's copy of one leaf: private pages become read-only on both sides.
+// The parent's write-protected range is flushed once, when dup_mmap ends
+// (Linux: one flush_tlb_mm at the end of dup_mmap), on every path out.
 struct CopyCtx {
-  mm_struct* dst;
-  vm_area_struct* vma;
-  PageTableEditor* dst_pt;
-  int err = 0;
-  static void copy_leaf(void* ctx, uintptr_t va, pte_t* e, unsigned level) {
+  mm_struct* parent;
+  vm_area_struct* vma = nullptr;
+  unsigned long lo = ~0ul, hi = 0;  // the leaves that lost W
+  static pte_t copy_leaf(void* ctx, uintptr_t va, pte_t* e, unsigned level) {
     auto* c = static_cast<CopyCtx*>(ctx);
-    if (c->err) return;
-    const bool cow = !(c->vma->vm_flags & VM_SHARED);
-    if (cow) *e &= ~(_PAGE_WRITE | _PAGE_DIRTY);
-    const pte_t prot = pte_protnone(*e) ? 0 : *e & PTE_PROT_MASK;
-    c->err = c->dst_pt->map(va, pte_pa(*e), pt_level_size(level), prot, static_cast<PtLevel>(level));
-    if (!c->err && !is_zero_pfn(*e)) get_page(pte_page(*e));
+    if (!(c->vma->vm_flags & VM_SHARED) && (*e & _PAGE_WRITE)) {
+      *e &= ~(_PAGE_WRITE | _PAGE_DIRTY);
+      if (va < c->lo) c->lo = va;
+      if (va + pt_level_size(level) > c->hi) c->hi = va + pt_level_size(level);
+    }
+    if (!is_zero_pfn(*e)) get_page(pte_page(*e));
+    return *e;
+  }
+  ~CopyCtx() {
+    if (lo < hi) flush_tlb_range(parent, lo, hi);
   }
 };
 
@@ -378,6 +383,7 @@ int dup_mmap(mm_struct* mm, mm_struct* oldmm) {
   mm->exe_file = oldmm->exe_file;
   if (mm->exe_file) vm_file_ops->get(mm->exe_file);
   vm_area_struct* prev = nullptr;
+  CopyCtx copy{oldmm};
   for (vm_area_struct* src = oldmm->mmap; src; src = src->vm_next) {
     if (src->vm_flags & VM_DONTCOPY) {
       vm_stat_account(mm, src->vm_flags, -static_cast<long>(vma_pages(src)));
@@ -411,12 +417,9 @@ int dup_mmap(mm_struct* mm, mm_struct* oldmm) {
     if (!oldmm->pgd || !mm->pgd) continue;
     MmLockGuard src_pt_lock{oldmm->page_table_lock};
     MmLockGuard dst_pt_lock{mm->page_table_lock};
-    PageTableEditor src_pt = page_table(oldmm);
     PageTableEditor dst_pt = page_table(mm);
-    CopyCtx ctx{mm, vma, &dst_pt};
-    src_pt.for_each_leaf(src->vm_start, src->vm_end, CopyCtx::copy_leaf, &ctx);
-    flush_tlb_range(oldmm, src->vm_start, src->vm_end);  // the parent's PTEs lost W
-    if (ctx.err) return -ENOMEM;
+    copy.vma = vma;
+    if (page_table(oldmm).copy_range(dst_pt, src->vm_start, src->vm_end, CopyCtx::copy_leaf, &copy)) return -ENOMEM;
   }
   return 0;
 }

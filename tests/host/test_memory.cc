@@ -432,3 +432,36 @@ TEST_CASE("munmap: one zap over many VMAs, flushed per batch; pages and tables f
   check_tables(mm);
   mmput(mm);
 }
+
+TEST_CASE("fork: one flush of the parent's write-protected range, none when nothing lost W") {
+  MmTestEnv env;
+  mm_struct* parent = new_mm();
+  const auto a = map(parent, 64 * P, RW, ANON);
+  const auto b = map(parent, 8 * P, RW, ANON);
+  for (unsigned i = 0; i < 64; i++) poke(parent, a + i * P, 1);
+  poke(parent, b + 3 * P, 2);
+  static std::vector<std::pair<unsigned long, unsigned long>> flushes;
+  static mm_struct* watched;
+  flushes.clear();
+  watched = parent;
+  mm_host_tlb_flush = [](mm_struct* mm, unsigned long start, unsigned long end) {
+    if (mm == watched) flushes.emplace_back(start, end);
+  };
+  mm_struct* child = fork_mm(parent);
+  REQUIRE(flushes.size() == 1);
+  const unsigned long lo = a < b ? a : b + 3 * P, hi = a < b ? b + 4 * P : a + 64 * P;
+  CHECK(flushes[0].first <= lo);
+  CHECK(flushes[0].second >= hi);
+  // Everything is read-only now (or the zero page): the next fork flushes nothing.
+  flushes.clear();
+  CHECK(peek(parent, b) == 0);
+  mm_struct* grandchild = fork_mm(parent);
+  CHECK(flushes.empty());
+  mm_host_tlb_flush = nullptr;
+  poke(child, a, 9);
+  CHECK(peek(parent, a) == 1);
+  CHECK(peek(grandchild, a) == 1);
+  mmput(grandchild);
+  mmput(child);
+  mmput(parent);
+}

@@ -365,4 +365,62 @@ TEST_SUITE("pgtable") {
       CHECK(leaves_starting_in(mem, pt.root(), a, b).empty());
     }
   }
+
+  TEST_CASE("copy_range: the leaves of the range, through fn, into fresh tables; -ENOMEM keeps what was copied") {
+    std::mt19937_64 rng(20261127);
+    SimMemory mem;
+    PageTableEditor src(SimMemory::alloc(&mem), mem.ops());
+    random_tree(src, rng, 400);
+    // fork's transformation: write-protected, PROT_NONE as it is.
+    auto cow = [](pte_t e) { return pte_protnone(e) ? e : e & ~(_PAGE_WRITE | _PAGE_DIRTY); };
+    struct Ctx {
+      std::vector<Leaf> called;
+      static pte_t fn(void* c, uintptr_t va, pte_t* e, unsigned level) {
+        static_cast<Ctx*>(c)->called.push_back({va, level, *e});
+        return pte_protnone(*e) ? *e : *e & ~(_PAGE_WRITE | _PAGE_DIRTY);
+      }
+    };
+    for (int round = 0; round < 40; round++) {
+      uintptr_t a = random_bound(rng), b = random_bound(rng);
+      if (a > b) std::swap(a, b);
+      const std::vector<Leaf> expect = leaves_starting_in(mem, src.root(), a, b);
+      SimMemory dmem;
+      if (round % 2) dmem.budget = 1 + rng() % 8;  // the root and a few tables
+      PageTableEditor dst(SimMemory::alloc(&dmem), dmem.ops());
+      Ctx ctx;
+      const int err = src.copy_range(dst, a, b, Ctx::fn, &ctx);
+      // dst holds exactly the leaves fn was called for, as fn returned them.
+      std::vector<Leaf> got = leaves_starting_in(dmem, dst.root(), 0, ~0ul);
+      REQUIRE(got.size() == ctx.called.size());
+      for (size_t i = 0; i < got.size(); i++) {
+        CHECK(got[i].va == ctx.called[i].va);
+        CHECK(got[i].level == ctx.called[i].level);
+        CHECK(got[i].pte == cow(ctx.called[i].pte));
+      }
+      if (err == 0) {
+        REQUIRE(ctx.called == expect);
+      } else {
+        REQUIRE(err == -ENOMEM);
+        REQUIRE(ctx.called.size() <= expect.size());
+        REQUIRE(std::equal(ctx.called.begin(), ctx.called.end(), expect.begin()));  // a prefix, in order
+      }
+      // No table of dst is empty (one created for nothing is freed again),
+      // and every allocated one is reachable.
+      size_t tables = 0;
+      Model unused;
+      const char* broken = nullptr;
+      collect(dmem, dst.root(), 2, 0, unused, tables, broken);
+      REQUIRE(tables == dmem.pages.size());
+      for (auto& [pa, t] : dmem.pages)
+        if (pa != dst.root()) CHECK(std::any_of(t->begin(), t->end(), [](pte_t e) { return !pte_is_none(e); }));
+    }
+    // dst already mapping a leaf of the range: -EEXIST.
+    SimMemory dmem;
+    PageTableEditor dst(SimMemory::alloc(&dmem), dmem.ops());
+    const std::vector<Leaf> all = leaves_starting_in(mem, src.root(), 0, ~0ul);
+    REQUIRE(!all.empty());
+    REQUIRE(dst.map(all[0].va, 0x1000, PAGE_SIZE, _PAGE_VALID | _PAGE_READ | _PAGE_USER, PtLevel::Page) == 0);
+    Ctx ctx;
+    CHECK(src.copy_range(dst, 0, 3ull << 30, Ctx::fn, &ctx) == -EEXIST);
+  }
 }

@@ -185,6 +185,56 @@ void PageTableEditor::walk_leaves(uint64_t table_pa, unsigned level, uintptr_t b
   }
 }
 
+// Copies the leaves of this table that start in [start, end) into dst_pa's,
+// through fn; returns the entries it set in dst_pa's table (or -ENOMEM /
+// -EEXIST). A table it creates and leaves empty is freed again.
+long PageTableEditor::copy_table(PageTableEditor& dst, uint64_t src_pa, uint64_t dst_pa, unsigned level,
+                                 uintptr_t base, uintptr_t start, uintptr_t end, CopyFn fn, void* ctx) const {
+  unsigned first, last;
+  if (!index_span(level, base, start, end, &first, &last)) return 0;
+  const uint64_t span = pt_level_size(level);
+  pte_t* s = table(src_pa);
+  pte_t* d = dst.table(dst_pa);
+  long set = 0;
+  for (unsigned i = first; i <= last; i++) {
+    const uintptr_t va = base + i * span;
+    if (pte_is_none(s[i])) continue;
+    if (pte_is_leaf(s[i])) {
+      if (va < start) continue;  // starts before the range: not ours to copy
+      if (!pte_is_none(d[i])) return -EEXIST;
+      d[i] = fn(ctx, va, &s[i], level);
+      set += !pte_is_none(d[i]);
+      continue;
+    }
+    if (level == 0) continue;  // malformed: a non-leaf at level 0
+    bool fresh = false;
+    if (pte_is_none(d[i])) {
+      const uint64_t child = dst.alloc_.alloc(dst.alloc_.ctx);
+      if (!child) return -ENOMEM;
+      d[i] = pfn_pte(child >> PAGE_SHIFT, PAGE_TABLE);
+      fresh = true;
+    } else if (pte_is_leaf(d[i])) {
+      return -EEXIST;
+    }
+    const uint64_t child = pte_pa(d[i]);
+    const long n = copy_table(dst, pte_pa(s[i]), child, level - 1, va, start, end, fn, ctx);
+    if (fresh && (n == 0 || (n < 0 && dst.table_empty(child)))) {
+      d[i] = 0;
+      dst.alloc_.free(dst.alloc_.ctx, child);
+    } else {
+      set++;
+    }
+    if (n < 0) return n;
+  }
+  return set;
+}
+
+int PageTableEditor::copy_range(PageTableEditor& dst, uintptr_t start, uintptr_t end, CopyFn fn, void* ctx) const {
+  if (start >= end) return 0;
+  const long n = copy_table(dst, root_, dst.root_, kTopLevel, 0, start, end, fn, ctx);
+  return n < 0 ? static_cast<int>(n) : 0;
+}
+
 void PageTableEditor::for_each_leaf(uintptr_t start, uintptr_t end, LeafFn fn, void* ctx) const {
   if (start < end) walk_leaves(root_, kTopLevel, 0, start, end, fn, ctx);
 }

@@ -66,6 +66,15 @@ class PageTableEditor {
   // [start, end), in address order, skipping absent tables. fn may rewrite
   // or clear the leaf; it must not change the table structure.
   void for_each_leaf(uintptr_t start, uintptr_t end, LeafFn fn, void* ctx) const;
+  // fork's copy: for every leaf (PROT_NONE too) that starts in [start, end),
+  // in address order, dst gets fn(ctx, va, entry, level) at the same place,
+  // with dst's tables created as needed (fn may also rewrite the source
+  // leaf; a 0 it returns leaves dst's entry empty). One walk of both trees
+  // instead of a map() from the root per leaf. -ENOMEM when a table cannot
+  // be had, -EEXIST when dst maps something there already: the leaves copied
+  // before the failure stay, with fn called for exactly those.
+  using CopyFn = pte_t (*)(void* ctx, uintptr_t va, pte_t* entry, unsigned level);
+  int copy_range(PageTableEditor& dst, uintptr_t start, uintptr_t end, CopyFn fn, void* ctx) const;
 
   uint64_t root() const { return root_; }
 
@@ -80,6 +89,8 @@ class PageTableEditor {
   int apply_range(uint64_t table_pa, unsigned level, uintptr_t start, uintptr_t end, const RangeEdit& edit);
   void walk_leaves(uint64_t table_pa, unsigned level, uintptr_t base, uintptr_t start, uintptr_t end, LeafFn fn,
                    void* ctx) const;
+  long copy_table(PageTableEditor& dst, uint64_t src_pa, uint64_t dst_pa, unsigned level, uintptr_t base,
+                  uintptr_t start, uintptr_t end, CopyFn fn, void* ctx) const;
   int split(pte_t* entry, unsigned level);
   bool table_empty(uint64_t table_pa) const;
   pte_t* table(uint64_t pa) const { return alloc_.table(alloc_.ctx, pa); }
