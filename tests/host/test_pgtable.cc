@@ -310,8 +310,11 @@ void random_tree(PageTableEditor& pt, std::mt19937_64& rng, unsigned n) {
   }
 }
 
-uintptr_t random_bound(std::mt19937_64& rng) {
-  return (rng() % 4) * (1ull << 30) + (rng() % 512) * (2ull << 20) + (rng() % 512) * PAGE_SIZE;
+// A random page-aligned [start, end) over the tree's 3 GiB and beyond.
+std::pair<uintptr_t, uintptr_t> random_range(std::mt19937_64& rng) {
+  auto bound = [&] { return (rng() % 4) * (1ull << 30) + (rng() % 512) * (2ull << 20) + (rng() % 512) * PAGE_SIZE; };
+  const uintptr_t a = bound(), b = bound();
+  return a < b ? std::pair{a, b} : std::pair{b, a};
 }
 
 }  // namespace
@@ -323,12 +326,12 @@ TEST_SUITE("pgtable") {
     PageTableEditor pt(SimMemory::alloc(&mem), mem.ops());
     random_tree(pt, rng, 300);
     for (int round = 0; round < 200; round++) {
-      uintptr_t a = random_bound(rng), b = random_bound(rng);
-      if (a > b) std::swap(a, b);
+      const auto [a, b] = random_range(rng);
       std::vector<Leaf> seen;
-      pt.for_each_leaf(
-          a, b, [](void* c, uintptr_t va, pte_t* e, unsigned level) { static_cast<std::vector<Leaf>*>(c)->push_back({va, level, *e}); },
-          &seen);
+      auto record = [](void* c, uintptr_t va, pte_t* e, unsigned level) {
+        static_cast<std::vector<Leaf>*>(c)->push_back({va, level, *e});
+      };
+      pt.for_each_leaf(a, b, record, &seen);
       REQUIRE(seen == leaves_starting_in(mem, pt.root(), a, b));
     }
   }
@@ -339,8 +342,7 @@ TEST_SUITE("pgtable") {
     PageTableEditor pt(SimMemory::alloc(&mem), mem.ops());
     random_tree(pt, rng, 300);
     for (int round = 0; round < 60; round++) {
-      uintptr_t a = random_bound(rng), b = random_bound(rng);
-      if (a > b) std::swap(a, b);
+      const auto [a, b] = random_range(rng);
       // Per page of [a, b): the frame mapped there before, from a full scan.
       std::map<uintptr_t, uint64_t> before;
       std::vector<Leaf> all;
@@ -381,8 +383,7 @@ TEST_SUITE("pgtable") {
       }
     };
     for (int round = 0; round < 40; round++) {
-      uintptr_t a = random_bound(rng), b = random_bound(rng);
-      if (a > b) std::swap(a, b);
+      const auto [a, b] = random_range(rng);
       const std::vector<Leaf> expect = leaves_starting_in(mem, src.root(), a, b);
       SimMemory dmem;
       if (round % 2) dmem.budget = 1 + rng() % 8;  // the root and a few tables
