@@ -45,25 +45,6 @@ namespace {
 constexpr unsigned long kStackExpand = 128 * 1024;  // Linux's stack_expand in setup_arg_pages
 constexpr unsigned kMaxStackOrder = 9;              // the stack image's buffer: at most 2 MiB
 
-void file_get(file* f) { get_file(f); }
-void file_put(file* f) { fput(f); }
-int file_read_page(file* f, unsigned long offset, void* kaddr) {
-  // A page wholly past the end of the file is SIGBUS for the access (Linux).
-  if (static_cast<loff_t>(offset) >= f->f_inode->i_size) return -ENXIO;
-  auto* buf = static_cast<uint8_t*>(kaddr);
-  loff_t pos = static_cast<loff_t>(offset);
-  size_t done = 0;
-  while (done < PAGE_SIZE) {
-    const long n = kernel_read(f, buf + done, PAGE_SIZE - done, &pos);
-    if (n < 0) return static_cast<int>(n);
-    if (n == 0) break;  // end of file: the rest is zeros
-    done += static_cast<size_t>(n);
-  }
-  memset(buf + done, 0, PAGE_SIZE - done);
-  return 0;
-}
-constexpr vm_file_operations kFileVmaOps{file_get, file_put, file_read_page};
-
 // AT_HWCAP: the single-letter extensions every usable hart has, of those
 // Linux 6.1 reports (riscv_fill_hwcap: I, M, A, F, D, C, V).
 uint64_t elf_hwcap() {
@@ -221,7 +202,6 @@ int build_mm(linux_binprm* bprm, const ElfInfo& info, const StackImage* stack, u
 }  // namespace
 
 int load_elf_binary(linux_binprm* bprm) {
-  vm_file_ops = &kFileVmaOps;
   file* f = bprm->file;
   const uint64_t file_size = static_cast<uint64_t>(f->f_inode->i_size);
   uint8_t head[sizeof(Elf64_Ehdr)];

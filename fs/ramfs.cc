@@ -112,6 +112,11 @@ int ramfs_setsize(inode* ino, loff_t size) {
   return 0;
 }
 
+// Private mappings read the file on fault; a shared mapping of ramfs
+// would need the file's own pages in the page tables, which the fault path
+// does not do (mm refuses MAP_SHARED of files for now).
+int ramfs_mmap(file*, unsigned long) { return 0; }
+
 int ramfs_create(inode* dir, dentry* d, umode_t mode, dev_t rdev) {
   inode* ino = new_inode(dir->i_sb, mode);
   if (!ino) return -ENOMEM;
@@ -206,6 +211,7 @@ const file_operations ramfs_file_operations = {
     .read = ramfs_read,
     .write = ramfs_write,
     .llseek = generic_file_llseek,
+    .mmap = ramfs_mmap,
 };
 
 super_block* ramfs_mount() {

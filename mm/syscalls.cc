@@ -24,12 +24,21 @@ long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigne
   mm_struct* mm = tsk->mm;
   if (!mm) return -EINVAL;
   if (flags & MAP_ANONYMOUS) return sys_mmap(mm, addr, len, prot, flags, fd, off);
-  // A file: the descriptor's open file, which only a regular file can map.
-  file* f = tsk->files && fd <= 0x7fffffff ? fget(tsk->files, static_cast<unsigned>(fd)) : nullptr;
+  // A file: the descriptor's open file, held for the call (the VMA takes
+  // its own reference).
+  file* f = tsk->files && fd <= 0xffffffffu ? fget(tsk->files, static_cast<unsigned>(fd)) : nullptr;
   if (!f) return -EBADF;
   long ret;
-  if (!S_ISREG(f->f_inode->i_mode)) ret = -ENODEV;
-  else ret = sys_mmap_file(mm, f, f->f_mode & (FMODE_READ | FMODE_WRITE), addr, len, prot, flags, off);
+  if (!f->f_op || !f->f_op->mmap) {
+    // Linux checks the open mode before the file system's mmap.
+    const bool shared = (flags & MAP_TYPE) != MAP_PRIVATE;
+    if (!(f->f_mode & FMODE_READ) || (shared && (prot & PROT_WRITE) && !(f->f_mode & FMODE_WRITE)))
+      ret = -EACCES;
+    else
+      ret = -ENODEV;
+  } else if ((ret = f->f_op->mmap(f, flags)) == 0) {
+    ret = sys_mmap_file(mm, f, f->f_mode & (FMODE_READ | FMODE_WRITE), addr, len, prot, flags, off);
+  }
   fput(f);
   return ret;
 }

@@ -21,6 +21,7 @@ struct PidEntry {
   ProcKind kind;
 };
 constexpr PidEntry kPidEntries[] = {{"comm", PROC_PID_COMM},
+                                    {"exe", PROC_PID_EXE},
                                     {"maps", PROC_PID_MAPS},
                                     {"stat", PROC_PID_STAT},
                                     {"status", PROC_PID_STATUS}};
@@ -63,18 +64,54 @@ int pid_dir_readdir(file* f, dir_context* ctx) {
   constexpr size_t n = sizeof(kPidEntries) / sizeof(kPidEntries[0]);
   while (ctx->pos >= 2 && ctx->pos < 2 + static_cast<loff_t>(n)) {
     const PidEntry& e = kPidEntries[ctx->pos - 2];
-    const unsigned char type = DT_REG;
+    const unsigned char type = e.kind == PROC_PID_EXE ? DT_LNK : DT_REG;
     if (!ctx->actor(ctx, e.name, strlen(e.name), ctx->pos, static_cast<uint64_t>(pid) << 8 | e.kind, type)) return 0;
     ctx->pos++;
   }
   return 0;
 }
 
-// The caller's root for paths (mapped files).
+// The caller's root for paths (the executable, mapped files).
 lookup_root caller_root() { return get_lookup_root(current_fs()); }
+
+// /proc/<pid>/exe: the path of mm->exe_file as the reader sees it.
+long exe_get_link(dentry* d, char* buf, size_t size) {
+  ProcTaskInfo info;
+  if (!proc_task_info(static_cast<int>(d->d_inode->i_private), &info, true)) return -ENOENT;
+  long ret = -ENOENT;
+  if (info.mm) {
+    file* exe = nullptr;
+    {
+      MmapReadGuard g{info.mm};
+      if (info.mm->exe_file) exe = get_file(info.mm->exe_file);
+    }
+    mmput(info.mm);
+    if (exe) {
+      lookup_root r = caller_root();
+      char* tmp = static_cast<char*>(kmalloc(PATH_MAX, GFP_KERNEL));
+      if (!tmp) {
+        ret = -ENOMEM;
+      } else {
+        auto p = d_path(r, exe->f_dentry, tmp, PATH_MAX);
+        if (!p) {
+          ret = p.error().err;
+        } else {
+          const size_t n = strlcpy(buf, p.value(), size);
+          ret = n < size ? static_cast<long>(n) : -ENAMETOOLONG;
+        }
+        kfree(tmp);
+      }
+      put_lookup_root(r);
+      fput(exe);
+    }
+  }
+  return ret;
+}
+
 
 const inode_operations pid_dir_inode_operations = {.lookup = pid_dir_lookup};
 const file_operations pid_dir_operations = {.llseek = generic_file_llseek, .iterate = pid_dir_readdir};
+const inode_operations pid_exe_inode_operations = {.get_link = exe_get_link};
 
 int maps_gen(inode* ino, ProcText* t) {
   ProcTaskInfo info;
@@ -177,8 +214,12 @@ Result<dentry*> proc_pid_lookup(dentry* dir, const char* name, size_t len) {
 }
 
 void proc_pid_dir_init(inode* ino) {
-  ino->i_op = &pid_dir_inode_operations;
-  ino->i_fop = &pid_dir_operations;
+  if (ino->i_private_kind == PROC_PID_EXE) {
+    ino->i_op = &pid_exe_inode_operations;
+  } else {
+    ino->i_op = &pid_dir_inode_operations;
+    ino->i_fop = &pid_dir_operations;
+  }
 }
 
 void proc_base_init() {

@@ -15,6 +15,7 @@ enum ProcKind : unsigned {
   PROC_UPTIME,
   PROC_PID_DIR,
   PROC_PID_MAPS,
+  PROC_PID_EXE,
   PROC_PID_STAT,
   PROC_PID_STATUS,
   PROC_PID_COMM,

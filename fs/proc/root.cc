@@ -205,6 +205,7 @@ dentry* proc_new_entry(dentry* dir, const char* name, size_t len, ProcKind kind,
   umode_t mode;
   switch (kind) {
     case PROC_SELF:
+    case PROC_PID_EXE:
       mode = S_IFLNK | 0777;
       break;
     case PROC_PID_DIR:
@@ -223,6 +224,8 @@ dentry* proc_new_entry(dentry* dir, const char* name, size_t len, ProcKind kind,
     ino->i_op = &proc_self_inode_operations;
   } else if (kind == PROC_PID_DIR) {
     ino->i_nlink = 2;
+    proc_pid_dir_init(ino);
+  } else if (kind == PROC_PID_EXE) {
     proc_pid_dir_init(ino);
   } else {
     ino->i_fop = &proc_text_operations;

@@ -472,6 +472,32 @@ void fork_tables(KTestContext& ktest_ctx_) {
   EXPECT_EQ(sys_close(0), 0);
 }
 
+// mmap(2) of a descriptor: a private mapping shows the file's bytes (zeros
+// past its end), the open mode and file type give Linux's errnos.
+void mmap_fd(KTestContext& ktest_ctx_) {
+  const long fd = sys_openat(AT_FDCWD, ustr(P1, "/ktest-mmap"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+  ASSERT_GE(fd, 0);
+  ustr(BUF, "mapped bytes");
+  EXPECT_EQ(sys_write(fd, BUF, 12), 12);
+  const long a = sys_mmap(0, 2 * PAGE_SIZE, PROT_READ, MAP_PRIVATE, static_cast<unsigned long>(fd), 0);
+  ASSERT_GT(a, 0);
+  EXPECT_TRUE(ueq(static_cast<uintptr_t>(a), "mapped bytes\0\0", 14));
+  EXPECT_EQ(sys_close(fd), 0);  // the mapping keeps the file
+  EXPECT_TRUE(ueq(static_cast<uintptr_t>(a), "mapped", 6));
+  EXPECT_EQ(sys_mmap(0, PAGE_SIZE, PROT_READ, MAP_PRIVATE, 99, 0), -EBADF);
+  const long wo = sys_openat(AT_FDCWD, P1, O_WRONLY, 0);
+  EXPECT_EQ(sys_mmap(0, PAGE_SIZE, PROT_READ, MAP_PRIVATE, static_cast<unsigned long>(wo), 0), -EACCES);
+  const long dir = sys_openat(AT_FDCWD, ustr(P2, "/dev"), O_RDONLY | O_DIRECTORY, 0);
+  EXPECT_EQ(sys_mmap(0, PAGE_SIZE, PROT_READ, MAP_PRIVATE, static_cast<unsigned long>(dir), 0), -ENODEV);
+  const long con = sys_openat(AT_FDCWD, ustr(P2, "/dev/console"), O_RDWR, 0);
+  EXPECT_EQ(sys_mmap(0, PAGE_SIZE, PROT_READ, MAP_PRIVATE, static_cast<unsigned long>(con), 0), -ENODEV);
+  sys_close(wo);
+  sys_close(dir);
+  sys_close(con);
+  EXPECT_EQ(sys_munmap(static_cast<unsigned long>(a), 2 * PAGE_SIZE), 0);
+  EXPECT_EQ(sys_unlinkat(AT_FDCWD, P1, 0), 0);
+}
+
 }  // namespace
 
 KTEST(fs_syscalls, open_read_write_lseek_close) { run_as_user(ktest_ctx_, open_read_write); }
@@ -483,3 +509,4 @@ KTEST(fs_syscalls, chdir_getcwd_faccessat) { run_as_user(ktest_ctx_, cwd); }
 KTEST(fs_syscalls, readv_writev) { run_as_user(ktest_ctx_, iovecs); }
 KTEST(fs_syscalls, pipe2_eof_epipe_eagain_and_a_blocking_reader) { run_as_user(ktest_ctx_, pipes); }
 KTEST(fs_syscalls, fork_copies_or_shares_the_tables) { run_as_user(ktest_ctx_, fork_tables); }
+KTEST(fs_syscalls, mmap_of_a_descriptor) { run_as_user(ktest_ctx_, mmap_fd); }

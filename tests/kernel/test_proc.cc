@@ -1,6 +1,7 @@
 // /proc in the kernel: meminfo, slabinfo and uptime; /proc/self and
-// /proc/<pid>/{stat,status,comm,maps} of a kernel thread that runs on an
-// mm with known VMAs (anonymous, shared, PROT_NONE, heap, stack), compared with
+// /proc/<pid>/{stat,status,comm,exe,maps} of a kernel thread that runs on
+// an mm with known VMAs (anonymous, shared, PROT_NONE, heap, stack, a
+// mapped ramfs file), compared with
 // Linux's exact text; readdir of /proc lists it; once it is reaped its
 // directory is gone.
 #include <kernel/ktest.h>
@@ -117,6 +118,16 @@ KTEST(proc, a_thread_seen_through_proc_pid) {
   mm->brk = 0x32000;
   EXPECT_EQ(sys_mmap(mm, 0x3fff0000, 4 * P, PROT_READ | PROT_WRITE | PROT_EXEC, ANON, ~0ul, 0), 0x3fff0000);
   mm->start_stack = 0x3fff3ff0;
+  auto exe = filp_open("/ktest-proc-exe", O_RDWR | O_CREAT, 0755);
+  ASSERT_TRUE(exe.ok());
+  mm->exe_file = get_file(exe.value());
+  unsigned long populate;
+  {
+    MmapWriteGuard g{mm};
+    EXPECT_EQ(do_mmap_file(mm, exe.value(), FMODE_READ, 0x40000, P, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_FIXED, 0,
+                           &populate),
+              0x40000ul);
+  }
   Subject s{mm};
   task_struct* t = kthread_run(subject_thread, &s, "ktest-subject");
   ASSERT_TRUE(t != nullptr);
@@ -130,6 +141,8 @@ KTEST(proc, a_thread_seen_through_proc_pid) {
   }
 
   char path[64], buf[2048], want[1024];
+  const unsigned long ino = exe.value()->f_inode->i_ino;
+  const unsigned dev = exe.value()->f_inode->i_sb->s_dev;
   snprintf(path, sizeof path, "/proc/%d/maps", t->pid);
   read_all(path, buf, sizeof buf);
   // Linux: the name starts at column 73 (25 + 6 * sizeof(void*) - 1, then one space).
@@ -138,7 +151,9 @@ KTEST(proc, a_thread_seen_through_proc_pid) {
            "00020000-00021000 ---p 00000000 00:00 0 \n"
            "00024000-00026000 rw-s 00000000 00:01 0                                  /dev/zero (deleted)\n"
            "00030000-00033000 rw-p 00000000 00:00 0                                  [heap]\n"
-           "3fff0000-3fff4000 rwxp 00000000 00:00 0                                  [stack]\n");
+           "00040000-00041000 r-xp 00000000 %02x:%02x %-10lu                         /ktest-proc-exe\n"
+           "3fff0000-3fff4000 rwxp 00000000 00:00 0                                  [stack]\n",
+           MAJOR(dev), MINOR(dev), ino);
   EXPECT_EQ(strcmp(buf, want), 0);
   if (strcmp(buf, want)) ktest_ctx_.fail(__FILE__, __LINE__, "maps:\n%s\nwanted:\n%s", buf, want);
 
@@ -155,6 +170,9 @@ KTEST(proc, a_thread_seen_through_proc_pid) {
   snprintf(path, sizeof path, "/proc/%d/comm", t->pid);
   read_all(path, buf, sizeof buf);
   EXPECT_EQ(strcmp(buf, "ktest-subject\n"), 0);
+  snprintf(path, sizeof path, "/proc/%d/exe", t->pid);
+  EXPECT_EQ(link_of(path, buf, sizeof buf), 15);
+  EXPECT_EQ(strcmp(buf, "/ktest-proc-exe"), 0);
   snprintf(path, sizeof path, "/proc/%d/nothing", t->pid);
   read_all(path, buf, sizeof buf);
   EXPECT_EQ(strcmp(buf, "<errno -2>"), 0);
@@ -197,6 +215,11 @@ KTEST(proc, a_thread_seen_through_proc_pid) {
   read_all(path, buf, sizeof buf);
   EXPECT_EQ(strcmp(buf, "<errno -2>"), 0);
   mmput(mm);
+  fput(exe.value());
+  dentry* root = vfs_root();
+  const lookup_root r{root, root, 0};
+  EXPECT_EQ(vfs_unlinkat(r, root, "ktest-proc-exe", false), 0);
+  dput(root);
   EXPECT_EQ(nr_files(), files);
   EXPECT_EQ(nr_dentries(), dentries);
   EXPECT_EQ(nr_inodes(), inodes);

@@ -87,6 +87,9 @@ struct file_operations {
   int (*iterate)(file* f, dir_context* ctx) = nullptr;
   // arg is the user's argument, a user pointer for most commands.
   long (*ioctl)(file* f, unsigned cmd, unsigned long arg) = nullptr;
+  // mmap: 0 when the file can be mapped with these MAP_* flags (the pages
+  // then come through read on fault, mm/memory.cc); null: -ENODEV.
+  int (*mmap)(file* f, unsigned long map_flags) = nullptr;
   int (*open)(inode* ino, file* f) = nullptr;
   void (*release)(inode* ino, file* f) = nullptr;
 };

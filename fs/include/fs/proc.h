@@ -5,6 +5,7 @@
  *   /proc/self                        symlink to the caller's pid
  *   /proc/<pid>/                      one directory per process:
  *       maps     Linux's format (fs/proc/task_mmu.cc)
+ *       exe      symlink to the executable (mm->exe_file)
  *       stat     the 52 fields of Linux's /proc/<pid>/stat
  *       status   Name, State, Tgid, Pid, PPid, Uid, Gid, Vm*, Threads
  *       comm     the name
