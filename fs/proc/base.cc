@@ -109,9 +109,9 @@ long exe_get_link(dentry* d, char* buf, size_t size) {
 }
 
 
-const inode_operations pid_dir_inode_operations = {.lookup = pid_dir_lookup};
+const inode_operations pid_dir_inode_operations = {.lookup = pid_dir_lookup, .setattr = proc_setattr};
 const file_operations pid_dir_operations = {.llseek = generic_file_llseek, .iterate = pid_dir_readdir};
-const inode_operations pid_exe_inode_operations = {.get_link = exe_get_link};
+const inode_operations pid_exe_inode_operations = {.get_link = exe_get_link, .setattr = proc_setattr};
 
 int maps_gen(inode* ino, ProcText* t) {
   ProcTaskInfo info;

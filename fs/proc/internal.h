@@ -59,5 +59,7 @@ dentry* proc_new_entry(dentry* dir, const char* name, size_t len, ProcKind kind,
 Result<dentry*> proc_pid_lookup(dentry* dir, const char* name, size_t len);
 int proc_pid_readdir(file* f, dir_context* ctx);
 void proc_pid_dir_init(inode* ino);
+// i_op->setattr of every per-process entry and text file: -EPERM for a mode.
+int proc_setattr(dentry* d, const iattr* attr);
 void proc_misc_init();
 void proc_base_init();

@@ -17,6 +17,9 @@
 
 #include "internal.h"
 
+// Linux's proc_setattr: the entries of a process refuse a new mode.
+int proc_setattr(dentry*, const iattr* attr) { return (attr->ia_valid & ATTR_MODE) ? -EPERM : 0; }
+
 namespace {
 
 constexpr loff_t kPidBase = 1024;
@@ -100,6 +103,10 @@ long proc_self_get_link(dentry*, char* buf, size_t size) {
 }
 
 const inode_operations proc_self_inode_operations = {.get_link = proc_self_get_link};
+// The text files: made anew at each lookup, so a mode change would not
+// stick; refused like the per-process entries (Linux keeps a chmod of a
+// /proc file in its proc_dir_entry, which this proc does not have).
+const inode_operations proc_file_inode_operations = {.setattr = proc_setattr};
 
 Result<dentry*> proc_root_lookup(dentry* dir, const char* name, size_t len) {
   for (const FixedEntry& e : kRootEntries)
@@ -228,6 +235,7 @@ dentry* proc_new_entry(dentry* dir, const char* name, size_t len, ProcKind kind,
   } else if (kind == PROC_PID_EXE) {
     proc_pid_dir_init(ino);
   } else {
+    ino->i_op = &proc_file_inode_operations;
     ino->i_fop = &proc_text_operations;
   }
   dentry* d = d_alloc(dir, name, len);

@@ -110,6 +110,8 @@ struct inode_operations {
   int (*rmdir)(inode* dir, dentry* d) = nullptr;
   // Size changes (i_rwsem held).
   int (*setsize)(inode* ino, loff_t size) = nullptr;
+  // Attribute changes (i_rwsem held; fs/attr.cc); null: simple_setattr.
+  int (*setattr)(dentry* d, const struct iattr* attr) = nullptr;
 };
 
 struct super_block {
@@ -287,6 +289,22 @@ loff_t no_llseek(file* f, loff_t offset, int whence);
 int vfs_truncate_locked(inode* ino, loff_t size);  // i_rwsem held
 int vfs_iterate(file* f, dir_context* ctx);
 void vfs_getattr(inode* ino, kstat* st);
+
+// ---- attribute changes (fs/attr.cc) --------------------------------------------
+constexpr unsigned ATTR_MODE = 1u << 0;
+constexpr unsigned ATTR_CTIME = 1u << 6;
+constexpr unsigned S_IALLUGO = 07777;  // the permission bits with set-id and sticky
+// What changes (Linux's struct iattr): ia_valid says which fields count.
+struct iattr {
+  unsigned ia_valid;
+  umode_t ia_mode;
+  timespec64 ia_ctime;
+};
+// Applies attr to d's inode (ATTR_MODE keeps the file type; ATTR_CTIME is
+// set to now) under i_rwsem, through i_op->setattr or simple_setattr.
+int notify_change(dentry* d, iattr* attr);
+// Copies the attributes into the inode (i_rwsem held).
+int simple_setattr(dentry* d, const iattr* attr);
 
 // ---- ramfs (fs/ramfs.cc) -----------------------------------------------------
 super_block* ramfs_mount();

@@ -1,0 +1,64 @@
+/*
+ * Changing an inode's attributes (Linux's fs/attr.c and the chmod half of
+ * fs/open.c): notify_change applies an iattr through the file system's
+ * i_op->setattr, or simple_setattr for a file system that keeps its
+ * attributes in the inode itself (ramfs, pipes, device nodes). fchmod and
+ * fchmodat are the system calls on top.
+ *
+ * Locking: the change is made under the inode's i_rwsem, the lock
+ * vfs_getattr reads under, so a stat sees the old mode or the new one
+ * with its ctime, never half of it.
+ */
+#include "internal.h"
+
+#include <kernel/syscalls.h>
+
+int simple_setattr(dentry* d, const iattr* attr) {
+  inode* ino = d->d_inode;
+  if (attr->ia_valid & ATTR_MODE) ino->i_mode = static_cast<umode_t>(attr->ia_mode);
+  if (attr->ia_valid & ATTR_CTIME) ino->i_ctime = attr->ia_ctime;
+  return 0;
+}
+
+int notify_change(dentry* d, iattr* attr) {
+  inode* ino = d->d_inode;
+  // Only the permission bits change; the file type is the inode's.
+  if (attr->ia_valid & ATTR_MODE)
+    attr->ia_mode = static_cast<umode_t>((attr->ia_mode & S_IALLUGO) | (ino->i_mode & ~S_IALLUGO));
+  if (attr->ia_valid & ATTR_CTIME) attr->ia_ctime = current_time();
+  VfsMutexGuard g{ino->i_rwsem};
+  if (ino->i_op && ino->i_op->setattr) return ino->i_op->setattr(d, attr);
+  return simple_setattr(d, attr);
+}
+
+namespace {
+
+// Linux's chmod_common: the new permission bits with the ctime. Who may
+// change them (the owner, or CAP_FOWNER) is the credentials' check.
+int chmod_common(dentry* d, unsigned mode) {
+  iattr attr{};
+  attr.ia_valid = ATTR_MODE | ATTR_CTIME;
+  attr.ia_mode = static_cast<umode_t>(mode & S_IALLUGO);
+  return notify_change(d, &attr);
+}
+
+}  // namespace
+
+long sys_fchmod(unsigned int fd, unsigned mode) {
+  FdRef f(fd);
+  if (!f || (f->f_mode & FMODE_PATH)) return -EBADF;  // fdget: an O_PATH descriptor is no file here
+  return chmod_common(f->f_dentry, mode);
+}
+
+long sys_fchmodat(int dfd, uintptr_t filename, unsigned mode) {
+  UserPath name(filename);
+  if (name.err()) return name.err();
+  AtStart at(dfd, name.get());
+  if (at.err()) return at.err();
+  // The system call has no flags: a symlink is always followed.
+  auto d = path_lookupat(at.root(), at.start(), name.get(), LOOKUP_FOLLOW);
+  if (!d) return d.error().err;
+  const int err = chmod_common(d.value(), mode);
+  dput(d.value());
+  return err;
+}
