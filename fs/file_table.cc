@@ -17,26 +17,15 @@ namespace {
 kmem_cache* filp_cache;
 std::atomic<long> live_files{0};
 
-// What mm/ asks of the files behind VMAs (mm/mmap.h): references, and a
-// page of the file read on fault (zeros past its end).
+// What mm/ asks of the files behind VMAs (mm/mmap.h): references, the
+// page cache, and its page for a fault (the file system's map_page).
 void vma_file_get(file* f) { get_file(f); }
 void vma_file_put(file* f) { fput(f); }
-int vma_file_read_page(file* f, unsigned long offset, void* kaddr) {
-  // A page wholly past the end of the file is SIGBUS for the access (Linux).
-  if (static_cast<loff_t>(offset) >= f->f_inode->i_size) return -ENXIO;
-  auto* buf = static_cast<char*>(kaddr);
-  size_t done = 0;
-  loff_t pos = static_cast<loff_t>(offset);
-  while (done < MM_PAGE_SIZE) {
-    const long n = kernel_read(f, buf + done, MM_PAGE_SIZE - done, &pos);
-    if (n < 0) return static_cast<int>(n);
-    if (n == 0) break;
-    done += static_cast<size_t>(n);
-  }
-  memset(buf + done, 0, MM_PAGE_SIZE - done);
-  return 0;
+address_space* vma_file_mapping(const file* f) { return &f->f_inode->i_data; }
+page* vma_file_get_page(file* f, unsigned long index) {
+  return f->f_op && f->f_op->map_page ? f->f_op->map_page(f, index) : nullptr;
 }
-const vm_file_operations fs_vm_file_operations = {vma_file_get, vma_file_put, vma_file_read_page};
+const vm_file_operations fs_vm_file_operations = {vma_file_get, vma_file_put, vma_file_mapping, vma_file_get_page};
 
 }  // namespace
 

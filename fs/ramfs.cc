@@ -4,6 +4,12 @@
  * file's contents are an array of pages indexed by page number, grown by
  * write and shrunk by truncate. A slot that was never written is a hole
  * and reads as zeros. i_rwsem guards the array and i_size.
+ *
+ * The pages are the file's page cache (mm/filemap.h): a mapping of the
+ * file maps them (map_page; a hole faulted in gets a zeroed page), so
+ * read and write see a shared mapping's stores and the other way round.
+ * The array holds one reference per page; a truncation takes the pages
+ * past the new end off the cache, then zaps them out of every mapping.
  */
 #include <fs/fs.h>
 
@@ -19,9 +25,21 @@ constexpr size_t kPage = MM_PAGE_SIZE;
 void free_pages_from(inode* ino, size_t first) {
   for (size_t i = first; i < ino->i_npages; i++)
     if (ino->i_pages[i]) {
-      __free_pages(ino->i_pages[i], 0);
+      page_cache_remove(ino->i_pages[i]);
+      put_page(ino->i_pages[i]);  // mappings may hold it a little longer
       ino->i_pages[i] = nullptr;
     }
+}
+
+// The page of slot idx, a zeroed one put in the cache for a hole; null
+// when out of memory (i_rwsem held, slots made).
+page* slot_page(inode* ino, size_t idx) {
+  page*& slot = ino->i_pages[idx];
+  if (!slot) {
+    slot = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN, 0);
+    if (slot) page_cache_add(slot, &ino->i_data, idx);
+  }
+  return slot;
 }
 
 void ramfs_evict(inode* ino) {
@@ -82,11 +100,9 @@ long ramfs_write(file* f, const char* buf, size_t count, loff_t* pos) {
     const uint64_t off = static_cast<uint64_t>(*pos) + done;
     const size_t idx = off / kPage, in = off % kPage;
     const size_t chunk = kPage - in < count - done ? kPage - in : count - done;
-    if (!ino->i_pages[idx]) {
-      ino->i_pages[idx] = alloc_pages(GFP_KERNEL | __GFP_ZERO, 0);
-      if (!ino->i_pages[idx]) break;
-    }
-    memcpy(static_cast<char*>(page_address(ino->i_pages[idx])) + in, buf + done, chunk);
+    page* p = slot_page(ino, idx);
+    if (!p) break;
+    memcpy(static_cast<char*>(page_address(p)) + in, buf + done, chunk);
     done += chunk;
   }
   if (done == 0) return -ENOMEM;
@@ -97,7 +113,9 @@ long ramfs_write(file* f, const char* buf, size_t count, loff_t* pos) {
 }
 
 // i_rwsem held. Growing leaves holes; shrinking frees whole pages past the
-// end and zeroes the tail of the last one, so a later growth reads zeros.
+// end and zeroes the tail of the last one, so a later growth reads zeros
+// (and a mapping of that page sees the zeros at once, as on Linux). Every
+// mapping loses its entries past the end: an access there is SIGBUS.
 int ramfs_setsize(inode* ino, loff_t size) {
   if (size < 0) return -EINVAL;
   if (size < ino->i_size) {
@@ -106,16 +124,26 @@ int ramfs_setsize(inode* ino, loff_t size) {
     const size_t in = static_cast<uint64_t>(size) % kPage;
     if (in && keep - 1 < ino->i_npages && ino->i_pages[keep - 1])
       memset(static_cast<char*>(page_address(ino->i_pages[keep - 1])) + in, 0, kPage - in);
+    unmap_mapping_range(&ino->i_data, keep);
   }
   ino->i_size = size;
   ino->i_mtime = ino->i_ctime = current_time();
   return 0;
 }
 
-// Private mappings read the file on fault; a shared mapping of ramfs
-// would need the file's own pages in the page tables, which the fault path
-// does not do (mm refuses MAP_SHARED of files for now).
+// Every mapping, private or shared, maps the file's own pages.
 int ramfs_mmap(file*, unsigned long) { return 0; }
+
+page* ramfs_map_page(file* f, unsigned long index) {
+  inode* ino = f->f_inode;
+  VfsMutexGuard g{ino->i_rwsem};
+  // Past the page that holds the last byte: SIGBUS (Linux's filemap_fault).
+  if (index >= (static_cast<uint64_t>(ino->i_size) + kPage - 1) / kPage) return nullptr;
+  if (ensure_slots(ino, index + 1)) return nullptr;
+  page* p = slot_page(ino, index);
+  if (p) get_page(p);
+  return p;
+}
 
 int ramfs_create(inode* dir, dentry* d, umode_t mode, dev_t rdev) {
   inode* ino = new_inode(dir->i_sb, mode);
@@ -212,6 +240,7 @@ const file_operations ramfs_file_operations = {
     .write = ramfs_write,
     .llseek = generic_file_llseek,
     .mmap = ramfs_mmap,
+    .map_page = ramfs_map_page,
 };
 
 super_block* ramfs_mount() {

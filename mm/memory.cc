@@ -13,6 +13,12 @@
  *                                          else copy it (the zero page: zero it)
  *   hugetlb VMA                            the same with 2 MiB compound pages
  *                                          in megapage leaves (no zero page)
+ *   file VMA, nothing mapped               the file's page-cache page
+ *                                          (mm/filemap.h): mapped itself when
+ *                                          shared or read, copied for a
+ *                                          private write (a cache page always
+ *                                          has the cache's reference too, so
+ *                                          a later write to it copies)
  *
  * A private writable VMA's vm_page_prot has no W, so every PTE starts
  * read-only and the first write decides between reuse and copy; fork makes
@@ -25,6 +31,7 @@
 #include <asm/pgtable_ops.h>
 #include <kernel/errno.h>
 #include <lib/string.h>
+#include <mm/filemap.h>
 #include <mm/page_alloc.h>
 #include <mm/shmem.h>
 
@@ -265,15 +272,7 @@ vm_fault_t handle_mm_fault(vm_area_struct* vma, unsigned long address, unsigned 
   return handle_mm_fault_page(vma, address, flags, nullptr);
 }
 
-page* read_file_page(file* f, unsigned long offset) {
-  page* p = alloc_user_page(0);
-  if (!p) return nullptr;
-  if (vm_file_ops->read_page(f, offset, page_address(p))) {
-    put_page(p);
-    return nullptr;
-  }
-  return p;
-}
+page* read_file_page(file* f, unsigned long offset) { return vm_file_ops->get_page(f, offset >> PAGE_SHIFT); }
 
 vm_fault_t handle_mm_fault_page(vm_area_struct* vma, unsigned long address, unsigned flags, page* filled) {
   mm_struct* mm = vma->vm_mm;
@@ -315,36 +314,43 @@ vm_fault_t handle_mm_fault_page(vm_area_struct* vma, unsigned long address, unsi
       flush_tlb_range(mm, addr, addr + size);
     }
   }
-  // A private file page that was never mapped comes from the file.
-  const bool from_file = need_page && !seen && vma->vm_file && !shared;
+  // A file page that is not mapped comes from the page cache (read by the
+  // caller with mmap_lock dropped): a shared VMA or a read maps the cache
+  // page itself, a private write a copy of it.
+  const bool from_file = need_page && !seen && vma->vm_file;
   if (filled && !from_file) {
     put_page(filled);  // raced: the page is there already, or the VMA changed
     filled = nullptr;
   }
   if (from_file && !filled) return VM_FAULT_RETRY;
+  page* cache = from_file ? filled : nullptr;  // held until installed: still in the cache then?
+  if (cache && !shared && write) source = cache;
   if (need_page) {
     // Shared memory: the object's page for this offset (kept across zaps).
-    page* np = filled ? filled
+    page* np = cache && !source ? cache
                : vma->vm_object ? shmem_get_page(vma->vm_object, (vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT)) >> order)
                                 : alloc_user_page(order);
     if (np && source) memcpy(page_address(np), page_address(source), size);
-    if (source) put_page(source);
-    if (!np) return no_page;
+    if (source && source != cache) put_page(source);
+    if (!np) {
+      if (cache) put_page(cache);
+      return no_page;
+    }
     const uint64_t pa = page_to_pfn(np) << PAGE_SHIFT;
     page* replaced = nullptr;
-    bool installed = false;
+    bool installed = false, no_table = false;
     {
       MmLockGuard g{mm->page_table_lock};
       PageTableEditor pt = page_table(mm);
       pte_t* e = pt.leaf_entry(addr);
-      if (!seen && !e) {
+      // Unless a truncation took the cache page off after it was looked
+      // up (then the access faults again and finds the file's new end).
+      const bool current = !cache || page_mapping(cache) == vma_mapping(vma);
+      if (current && !seen && !e) {
         const pte_t prot = vma->vm_page_prot | (write && (vma->vm_flags & VM_WRITE) ? _PAGE_WRITE : 0);
-        if (pt.map(addr, pa, size, prot, level)) {
-          put_page(np);
-          return VM_FAULT_OOM;
-        }
-        installed = true;
-      } else if (seen && e && *e == seen) {
+        no_table = pt.map(addr, pa, size, prot, level) != 0;
+        installed = !no_table;
+      } else if (current && seen && e && *e == seen) {
         replaced = is_zero_pfn(seen) ? nullptr : pte_page(seen);
         *e = make_leaf(pa, vma->vm_page_prot | _PAGE_WRITE);
         flush_tlb_range(mm, addr, addr + size);
@@ -353,6 +359,8 @@ vm_fault_t handle_mm_fault_page(vm_area_struct* vma, unsigned long address, unsi
     }
     if (replaced) put_page(replaced);
     if (!installed) put_page(np);  // lost the race: the access retries
+    if (cache && cache != np) put_page(cache);  // the source of a private copy
+    if (no_table) return VM_FAULT_OOM;
     // Instruction fetches must see what was just written to an executable page.
     if (installed && (vma->vm_flags & VM_EXEC)) flush_icache_mm_pages(mm);
   }

@@ -10,9 +10,11 @@
  * VMAs straddling either end and removes everything between.
  *
  * Backing objects: private anonymous memory has none (vm_object null,
- * pgoff = address in pages). A shared mapping gets a shmem_object of its
- * own (Linux: a shmem / hugetlbfs file), so it never merges with another
- * mapping; hugetlb VMAs are VM_DONTEXPAND and never merge at all.
+ * pgoff = address in pages). A shared anonymous mapping gets a
+ * shmem_object of its own (Linux: a shmem / hugetlbfs file), so it never
+ * merges with another mapping; hugetlb VMAs are VM_DONTEXPAND and never
+ * merge at all. A file mapping, private or shared, has the file (its page
+ * cache, mm/filemap.h) and merges with nothing.
  *
  * Locking: the sys_* functions take mmap_lock for writing; everything else
  * expects it held.
@@ -126,7 +128,7 @@ unsigned long mmap_region(mm_struct* mm, unsigned long addr, unsigned long len, 
     vm_flags |= VM_ACCOUNT;
   }
   shmem_object* object = nullptr;
-  if (vm_flags & VM_SHARED) {
+  if ((vm_flags & VM_SHARED) && !f) {
     const bool hugetlb = vm_flags & VM_HUGETLB;
     object = shmem_create(npages, hugetlb ? HPAGE_SHIFT - PAGE_SHIFT : 0,
                           hugetlb || (vm_flags & VM_NORESERVE) ? 0 : static_cast<long>(npages));
@@ -310,12 +312,19 @@ unsigned long do_mmap_file(mm_struct* mm, file* f, unsigned fmode, unsigned long
     // shared one a writable file for PROT_WRITE.
     if (hugetlb) return err(-EINVAL);
     switch (flags & MAP_TYPE) {
-      case MAP_SHARED:
       case MAP_SHARED_VALIDATE:
+        // No file here supports a flag beyond the legacy ones (MAP_SYNC
+        // needs DAX).
+        if (flags & ~LEGACY_MAP_MASK) return err(-EOPNOTSUPP);
+        [[fallthrough]];
+      case MAP_SHARED:
         if ((prot & PROT_WRITE) && !(fmode & MMAP_FMODE_WRITE)) return err(-EACCES);
-        // Shared file mappings need a page cache shared with read/write,
-        // which does not exist: refused as by a file system without mmap.
-        return err(-ENODEV);
+        // The pages are the file's: stores reach it. A read-only open
+        // file's mapping can never be written, so it is shared in name
+        // only (maps still says 's').
+        vm_flags |= VM_SHARED | VM_MAYSHARE;
+        if (!(fmode & MMAP_FMODE_WRITE)) vm_flags &= ~(VM_MAYWRITE | VM_SHARED);
+        [[fallthrough]];
       case MAP_PRIVATE:
         if (!(fmode & MMAP_FMODE_READ)) return err(-EACCES);
         if (vm_flags & VM_GROWSDOWN) return err(-EINVAL);

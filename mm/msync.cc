@@ -1,7 +1,9 @@
 /*
  * msync (Linux's mm/msync.c). Nothing here is written back: anonymous
- * memory has no backing file and a private file mapping's pages are
- * copies, so msync only answers Linux's errors: EINVAL for bad flags or an
+ * memory has no backing file, a private file mapping's written pages are
+ * copies, and a shared one maps the file's own pages (ramfs: the page
+ * cache is the file, mm/filemap.h), so read(2) sees every store at once.
+ * msync only answers Linux's errors: EINVAL for bad flags or an
  * unaligned start, EBUSY for MS_INVALIDATE over locked memory, ENOMEM when
  * part of the range is not mapped (all of it is still looked at, except
  * for a plain MS_ASYNC, which stops at the first hole).

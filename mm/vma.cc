@@ -10,10 +10,17 @@
  * maxima through the RbAugmentMax policy; the list is only changed after
  * the tree, so gaps recomputed during a rotation see a consistent list.
  *
+ * A VMA with a file is also on its file's i_mmap list (mm/filemap.h):
+ * linking and removing it, and changing its range, happen under the
+ * file's i_mmap_lock, so a truncation walking the list sees each VMA's
+ * range whole; a split changes one range and links the other part under
+ * one hold of the lock, so no page of the VMA is ever outside both.
+ *
  * Every function here expects mmap_lock held for writing, except find_vma*
  * (read is enough). Accounting (total_vm, commit charge) is the callers'.
  */
 #include <kernel/errno.h>
+#include <mm/filemap.h>
 #include <mm/mmap.h>
 #include <mm/shmem.h>
 
@@ -133,7 +140,10 @@ int find_vma_links(mm_struct* mm, unsigned long addr, unsigned long end, vm_area
   return 0;
 }
 
-void vma_link(mm_struct* mm, vm_area_struct* vma, vm_area_struct* prev, rb_node** rb_link, rb_node* rb_parent) {
+namespace {
+
+// vma_link with the file's i_mmap_lock held (if it has a file).
+void vma_link_locked(mm_struct* mm, vm_area_struct* vma, vm_area_struct* prev, rb_node** rb_link, rb_node* rb_parent) {
   vma->vm_mm = mm;
   vm_area_struct* next = prev ? prev->vm_next : mm->mmap;
   vma->vm_prev = prev;
@@ -153,7 +163,26 @@ void vma_link(mm_struct* mm, vm_area_struct* vma, vm_area_struct* prev, rb_node*
   vma_gap_update(vma);
   rb_insert_augmented(&node->rb, &mm->mm_rb, GapAugment{});
   mm->map_count++;
+  // At the tail: see the ordering argument in mm/filemap.h.
+  if (address_space* m = vma_mapping(vma)) list_add_tail(&vma->shared, &m->i_mmap);
 }
+
+void vma_set_range_locked(mm_struct* mm, vm_area_struct* vma, unsigned long start, unsigned long end,
+                          unsigned long pgoff) {
+  vma->vm_start = vma->vm_node->vm_start = start;
+  vma->vm_end = vma->vm_node->vm_end = end;
+  vma->vm_pgoff = pgoff;
+  vma_gap_update(vma);
+  gap_after_update(mm, vma, vma->vm_next);
+}
+
+}  // namespace
+
+void vma_link(mm_struct* mm, vm_area_struct* vma, vm_area_struct* prev, rb_node** rb_link, rb_node* rb_parent) {
+  MappingLock g{vma_mapping(vma)};
+  vma_link_locked(mm, vma, prev, rb_link, rb_parent);
+}
+
 
 int insert_vm_struct(mm_struct* mm, vm_area_struct* vma) {
   vm_area_struct* prev;
@@ -180,17 +209,18 @@ void vma_remove(mm_struct* mm, vm_area_struct* vma) {
   gap_after_update(mm, prev, next);
   mm->map_count--;
   vmacache_invalidate(mm);
+  if (address_space* m = vma_mapping(vma)) {
+    MappingLock g{m};
+    list_del_init(&vma->shared);
+  }
   if (vma->vm_object) shmem_put(vma->vm_object);
   if (vma->vm_file) vm_file_ops->put(vma->vm_file);
   vm_area_free(vma);
 }
 
 void vma_set_range(mm_struct* mm, vm_area_struct* vma, unsigned long start, unsigned long end, unsigned long pgoff) {
-  vma->vm_start = vma->vm_node->vm_start = start;
-  vma->vm_end = vma->vm_node->vm_end = end;
-  vma->vm_pgoff = pgoff;
-  vma_gap_update(vma);
-  gap_after_update(mm, vma, vma->vm_next);
+  MappingLock g{vma_mapping(vma)};
+  vma_set_range_locked(mm, vma, start, end, pgoff);
 }
 
 vm_area_struct* vma_merge(mm_struct* mm, vm_area_struct* prev, unsigned long addr, unsigned long end,
@@ -255,28 +285,29 @@ int __split_vma(mm_struct* mm, vm_area_struct* vma, unsigned long addr, int new_
   // of vma's right subtree (above) or the rightmost of its left (below).
   rb_node* parent = &vma->vm_node->rb;
   rb_node** link;
+  MappingLock g{vma_mapping(vma)};
   if (new_below) {
     part->vm_start = vma->vm_start;
     part->vm_end = addr;
     part->vm_pgoff = vma->vm_pgoff;
-    vma_set_range(mm, vma, addr, vma->vm_end, split_pgoff);
+    vma_set_range_locked(mm, vma, addr, vma->vm_end, split_pgoff);
     link = &parent->rb_left;
     while (*link) {
       parent = *link;
       link = &parent->rb_right;
     }
-    vma_link(mm, part, vma->vm_prev, link, parent);
+    vma_link_locked(mm, part, vma->vm_prev, link, parent);
   } else {
     part->vm_start = addr;
     part->vm_end = vma->vm_end;
     part->vm_pgoff = split_pgoff;
-    vma_set_range(mm, vma, vma->vm_start, addr, vma->vm_pgoff);
+    vma_set_range_locked(mm, vma, vma->vm_start, addr, vma->vm_pgoff);
     link = &parent->rb_right;
     while (*link) {
       parent = *link;
       link = &parent->rb_left;
     }
-    vma_link(mm, part, vma, link, parent);
+    vma_link_locked(mm, part, vma, link, parent);
   }
   return 0;
 }

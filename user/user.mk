@@ -24,7 +24,7 @@ $(BUILD)/user/%: user/%.c $(wildcard user/*.h)
 	$(quiet) USERCC $<
 	$(Q)$(USER_CC) $(USER_CFLAGS) -o $@ $<
 
-$(BUILD)/user/tests/%: tests/user/%.c tests/user/check.h
+$(BUILD)/user/tests/%: tests/user/%.c $(wildcard tests/user/*.h)
 	@mkdir -p $(dir $@)
 	$(quiet) USERCC $<
 	$(Q)$(USER_CC) $(USER_CFLAGS) -o $@ $<

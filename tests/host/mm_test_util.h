@@ -149,7 +149,7 @@ inline void check_mm(mm_struct* mm) {
     REQUIRE(v->vm_prev == (i ? list[i - 1] : nullptr));
     if (i) REQUIRE(list[i - 1]->vm_end <= v->vm_start);
     REQUIRE(v->vm_page_prot == vm_get_page_prot(v->vm_flags));
-    if (!v->vm_object && !(v->vm_flags & VM_HUGETLB)) REQUIRE(v->vm_pgoff == v->vm_start >> PAGE_SHIFT);
+    if (!v->vm_object && !v->vm_file && !(v->vm_flags & VM_HUGETLB)) REQUIRE(v->vm_pgoff == v->vm_start >> PAGE_SHIFT);
     total += vma_pages(v);
   }
   REQUIRE(mm->highest_vm_end == (list.empty() ? 0 : vm_end_gap(list.back())));

@@ -11,19 +11,20 @@
 #include <lib/string.h>
 #include <mm/memory.h>
 #include <mm/mmap.h>
+#include <mm/slab.h>
 
 namespace fs_user {
 
 namespace {
 
 struct Job {
-  KTestContext* ctx;
-  void (*fn)(KTestContext&);
+  void (*fn)(void*);
+  void* arg;
   int setup_err;
 };
 
-int job_thread(void* arg) {
-  auto* job = static_cast<Job*>(arg);
+int job_thread(void* p) {
+  auto* job = static_cast<Job*>(p);
   task_struct* self = get_current();
   self->files = alloc_files();
   self->fs = copy_fs_struct(init_fs);
@@ -34,7 +35,7 @@ int job_thread(void* arg) {
     job->setup_err = -ENOMEM;
   } else {
     kthread_use_mm(mm);
-    job->fn(*job->ctx);
+    job->fn(job->arg);
     kthread_unuse_mm(mm);
   }
   if (mm) mmput(mm);
@@ -42,21 +43,45 @@ int job_thread(void* arg) {
   if (self->fs) put_fs_struct(self->fs);
   self->files = nullptr;
   self->fs = nullptr;
-  return 0;
+  const int err = job->setup_err;
+  kfree(job);
+  return err;
+}
+
+struct CtxCall {
+  KTestContext* ctx;
+  void (*fn)(KTestContext&);
+};
+void call_with_ctx(void* p) {
+  auto* c = static_cast<CtxCall*>(p);
+  c->fn(*c->ctx);
 }
 
 }  // namespace
 
-void run_as_user(KTestContext& ctx, void (*fn)(KTestContext&)) {
+task_struct* spawn_as_user(void (*fn)(void*), void* arg, int cpu) {
+  auto* job = static_cast<Job*>(kmalloc(sizeof(Job), GFP_KERNEL));
+  if (!job) return nullptr;
+  *job = Job{fn, arg, 0};
+  task_struct* t = kthread_create(job_thread, job, "ktest-fs");
+  if (!t) {
+    kfree(job);
+    return nullptr;
+  }
+  if (cpu >= 0) kthread_bind(t, static_cast<unsigned>(cpu));
+  wake_up_process(t);
+  return t;
+}
+
+void run_as_user(KTestContext& ctx, void (*fn)(KTestContext&), int cpu) {
   const long files = nr_files(), inodes = nr_inodes(), dentries = nr_dentries();
-  Job job{&ctx, fn, 0};
-  task_struct* t = kthread_run(job_thread, &job, "ktest-fs");
+  CtxCall call{&ctx, fn};
+  task_struct* t = spawn_as_user(call_with_ctx, &call, cpu);
   if (!t) {
     ctx.fail(__FILE__, __LINE__, "no thread");
     return;
   }
-  kthread_join(t);
-  if (job.setup_err) ctx.fail(__FILE__, __LINE__, "set-up failed: %d", job.setup_err);
+  if (const int err = kthread_join(t)) ctx.fail(__FILE__, __LINE__, "set-up failed: %d", err);
   if (nr_files() != files) ctx.fail(__FILE__, __LINE__, "files leaked: %ld -> %ld", files, nr_files());
   if (nr_inodes() != inodes) ctx.fail(__FILE__, __LINE__, "inodes: %ld -> %ld", inodes, nr_inodes());
   if (nr_dentries() != dentries) ctx.fail(__FILE__, __LINE__, "dentries: %ld -> %ld", dentries, nr_dentries());

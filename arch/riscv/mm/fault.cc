@@ -60,7 +60,7 @@ bool repair_access_dirty(uintptr_t addr, Scause cause) {
 
 namespace {
 
-// One attempt under mmap_lock. A private file page that must be read first
+// One attempt under mmap_lock. A file page that must be looked up first
 // comes back as VM_FAULT_RETRY with *file (a reference) and *offset set.
 // `filled` (if any) was read from filled_file at filled_offset: it is used
 // only if that is still what backs addr.
@@ -102,7 +102,7 @@ UserFault fault_once(mm_struct* mm, uintptr_t addr, Scause cause, unsigned flags
 
 }  // namespace
 
-// A private file page is read with mmap_lock dropped (the read may sleep;
+// A file page is looked up with mmap_lock dropped (that may sleep;
 // mmap_lock does not allow it), then the fault is tried again with it: the
 // VMA may have changed meanwhile, which the second attempt sees.
 UserFault do_user_addr_fault(mm_struct* mm, uintptr_t addr, Scause cause, bool user) {

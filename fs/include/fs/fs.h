@@ -38,6 +38,7 @@
 
 #include <fs/lock.h>
 #include <mm/env.h>
+#include <mm/filemap.h>
 #include <fs/stat.h>
 #include <fs/uapi.h>
 #include <lib/container_of.h>
@@ -87,9 +88,13 @@ struct file_operations {
   int (*iterate)(file* f, dir_context* ctx) = nullptr;
   // arg is the user's argument, a user pointer for most commands.
   long (*ioctl)(file* f, unsigned cmd, unsigned long arg) = nullptr;
-  // mmap: 0 when the file can be mapped with these MAP_* flags (the pages
-  // then come through read on fault, mm/memory.cc); null: -ENODEV.
+  // mmap: 0 when the file can be mapped with these MAP_* flags (its pages
+  // then come from map_page on fault, mm/filemap.h); null: -ENODEV.
   int (*mmap)(file* f, unsigned long map_flags) = nullptr;
+  // The page-cache page at page index `index` (a hole gets a zeroed page),
+  // with a reference for the caller; null past the page holding the last
+  // byte, or when out of memory. Takes i_rwsem.
+  struct page* (*map_page)(file* f, unsigned long index) = nullptr;
   int (*open)(inode* ino, file* f) = nullptr;
   void (*release)(inode* ino, file* f) = nullptr;
 };
@@ -137,7 +142,9 @@ struct inode {
   const file_operations* i_fop = nullptr;
   VfsMutex i_rwsem;
   // ramfs contents: i_pages[i] is page i of a regular file (null: a hole,
-  // reads as zeros), i_link a symlink's target.
+  // reads as zeros), i_link a symlink's target. The pages are the page
+  // cache of i_data, which also lists the VMAs mapping the file.
+  address_space i_data;
   struct page** i_pages = nullptr;
   size_t i_npages = 0;  // slots in i_pages
   char* i_link = nullptr;

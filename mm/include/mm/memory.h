@@ -24,8 +24,8 @@ using vm_fault_t = unsigned;
 constexpr vm_fault_t VM_FAULT_OOM = 0x1;
 constexpr vm_fault_t VM_FAULT_SIGBUS = 0x2;
 constexpr vm_fault_t VM_FAULT_SIGSEGV = 0x40;
-// A private file page is needed: read it (with mmap_lock dropped, the read
-// may sleep) and call handle_mm_fault_page with it.
+// A file page is needed: get it from the page cache (with mmap_lock
+// dropped, that may sleep) and call handle_mm_fault_page with it.
 constexpr vm_fault_t VM_FAULT_RETRY = 0x400;
 constexpr vm_fault_t VM_FAULT_ERROR = VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV;
 
@@ -40,12 +40,12 @@ void mm_zero_page_init();
 // Resolves a fault at address inside vma (the caller checked the access
 // against vm_flags and holds mmap_lock for reading). 0 or VM_FAULT_*.
 vm_fault_t handle_mm_fault(vm_area_struct* vma, unsigned long address, unsigned flags);
-// The same with the page for a private file VMA already read (owner Anon,
-// one reference, which this takes over whether or not it is installed).
+// The same with the page-cache page of a file VMA already looked up (one
+// reference, which this takes over whether or not it is installed).
 vm_fault_t handle_mm_fault_page(vm_area_struct* vma, unsigned long address, unsigned flags, page* filled);
-// A page for a private file fault, read from vma's file at the offset of
-// address (zero past the end of the file), or null (out of memory or a
-// read error). Sleeps: call without mmap_lock, with the file held.
+// The page-cache page of f at byte offset `offset` (a referenced one), or
+// null past the page holding the file's last byte (SIGBUS) or when out of
+// memory. Sleeps: call without mmap_lock, with the file held.
 page* read_file_page(file* f, unsigned long offset);
 // The file offset backing address in a file VMA.
 inline unsigned long vma_file_offset(const vm_area_struct* vma, unsigned long address) {

@@ -31,6 +31,7 @@
 
 #include <asm/mmu.h>
 #include <asm/pgtable.h>
+#include <lib/list.h>
 #include <lib/rbtree.h>
 #include <mm/env.h>
 
@@ -38,6 +39,8 @@ struct mm_struct;
 struct vm_area_struct;
 struct file;
 struct shmem_object;
+struct address_space;
+struct page;
 
 // vm_flags (Linux's bit values).
 constexpr unsigned long VM_NONE = 0;
@@ -91,7 +94,10 @@ struct vm_area_struct {
   // Offset in PAGE_SIZE units into the backing object; an anonymous private
   // VMA's is its start >> PAGE_SHIFT, so pieces of it stay contiguous.
   unsigned long vm_pgoff;
-  file* vm_file;  // no file-backed mappings yet: always null
+  // The mapped file (a reference), or null; a VMA with a file is on its
+  // mapping's i_mmap list through `shared` (mm/filemap.h).
+  file* vm_file;
+  list_head shared;
   // A shared anonymous or shared hugetlb mapping's pages (mm/shmem.h; Linux
   // keeps a shmem or hugetlbfs file in vm_file): pieces of one mapping may
   // merge again, two mappings never do. Null for private memory. The VMA

@@ -49,18 +49,20 @@ inline unsigned long vm_end_gap(const vm_area_struct* vma) { return vma->vm_end;
 // VMA maps read-only until a write fault copies the page).
 pte_t vm_get_page_prot(unsigned long vm_flags);
 
-// ---- files behind VMAs ----
-// Private file-backed VMAs (exec's PT_LOAD segments): each holds one
-// reference on vm_file, taken and dropped through these, and a fault fills
-// a fresh private page from the file (mm/memory.cc). The kernel's file
-// layer installs them (fs/binfmt_elf.cc); where none is installed (host
-// tests) no VMA has a file.
+// ---- files behind VMAs (mm/filemap.h) ----
+// Each VMA with a file holds one reference on vm_file, taken and dropped
+// through these; a fault maps the file's page-cache page (or a private
+// copy of it). The kernel's file layer installs them (fs/file_table.cc);
+// where none is installed (host tests) no VMA has a file.
 struct vm_file_operations {
   void (*get)(file* f);
   void (*put)(file* f);
-  // Fills one page (PAGE_SIZE bytes at kaddr) from byte `offset` of f; what
-  // lies past the end of the file reads as zeros. 0 or -errno. May sleep.
-  int (*read_page)(file* f, unsigned long offset, void* kaddr);
+  // The page cache of f's inode.
+  address_space* (*mapping)(const file* f);
+  // The cache page at page index `index` of f (a hole gets a zeroed page),
+  // with a reference for the caller; null past the page holding the last
+  // byte (SIGBUS for the access) or when out of memory. May sleep.
+  page* (*get_page)(file* f, unsigned long index);
 };
 extern const vm_file_operations* vm_file_ops;
 
@@ -142,7 +144,7 @@ unsigned long get_unmapped_area(mm_struct* mm, unsigned long addr, unsigned long
 unsigned long do_mmap(mm_struct* mm, unsigned long addr, unsigned long len, unsigned long prot,
                       unsigned long flags, unsigned long pgoff, unsigned long* populate);
 // The same for a file (null: anonymous), opened with fmode (MMAP_FMODE_*,
-// Linux's FMODE_READ/FMODE_WRITE values): private file mappings only.
+// Linux's FMODE_READ/FMODE_WRITE values), private or shared.
 constexpr unsigned MMAP_FMODE_READ = 0x1, MMAP_FMODE_WRITE = 0x2;
 unsigned long do_mmap_file(mm_struct* mm, file* f, unsigned fmode, unsigned long addr, unsigned long len,
                            unsigned long prot, unsigned long flags, unsigned long pgoff, unsigned long* populate);

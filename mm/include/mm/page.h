@@ -3,7 +3,8 @@
  * RAM (mem_map). Free pages at the head of a buddy block carry PG_buddy and
  * the block's order; allocated pages carry a reference count and an owner.
  * The union holds what the owner keeps per page (SLAB: its cache and
- * freelist; compound tails: their head).
+ * freelist; compound tails: their head; the page cache: the file's
+ * address_space and the page's index in it).
  */
 #pragma once
 
@@ -11,6 +12,7 @@
 #include <stdint.h>
 
 struct kmem_cache;
+struct address_space;
 
 enum class PageOwner : uint8_t {
   Reserved,   // never given to the allocator (firmware, kernel image, holes)
@@ -19,6 +21,7 @@ enum class PageOwner : uint8_t {
   Slab,
   PageTable,
   Anon,       // user anonymous memory
+  File,       // a file's page cache (mm/filemap.h)
 };
 
 enum PageFlags : uint16_t {
@@ -44,6 +47,10 @@ struct page {
       uint32_t active;
     };
     page* compound_head;
+    struct {
+      address_space* mapping;  // the cache holding it; null once taken off
+      unsigned long index;     // its page number in the file
+    };
   };
 };
 
