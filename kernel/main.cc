@@ -28,6 +28,7 @@
 #include <kernel/sched.h>
 #include <kernel/signal.h>
 #include <kernel/time.h>
+#include <lib/cmdline.h>
 #include <mm/init.h>
 
 extern "C" void (*__init_array_start[])();
@@ -49,11 +50,14 @@ int run_selftests() {
 }
 
 // Runs init=<path> (default /init) in this task, which becomes pid 1 with
-// fds 0/1/2 on the console; init's exit powers the machine off with its
-// status (kernel/exit.cc). Returns only when there is no default /init to
-// run: the self-test verdict then stays the exit status.
+// fds 0/1/2 on the console and the words after `--` on the command line
+// as argv[1..] (Linux's argv_init); init's exit powers the machine off
+// with its status (kernel/exit.cc). Returns only when there is no default
+// /init to run: the self-test verdict then stays the exit status.
 void run_init(int selftest_verdict) {
+  constexpr size_t MAX_INIT_ARGS = 32;  // Linux's CONFIG_INIT_ENV_ARG_LIMIT
   static char path[256] = "/init";
+  static char arg_buf[1024];  // COMMAND_LINE_SIZE on riscv
   const bool given = cmdline_param("init", path, sizeof(path));
   task_struct* self = get_current();
   console_on_rootfs();
@@ -62,7 +66,13 @@ void run_init(int selftest_verdict) {
     SpinLockIrqSaveGuard g{self->pi_lock};
     self->cpus_allowed = ~cpumask_t{0};
   }
-  const char* const argv[] = {path, nullptr};
+  static const char* argv[MAX_INIT_ARGS + 2] = {path};
+  size_t dropped;
+  const size_t nargs = cmdline_init_args(machine().bootargs, arg_buf, sizeof(arg_buf), argv + 1, MAX_INIT_ARGS,
+                                         &dropped);
+  argv[nargs + 1] = nullptr;
+  // Linux panics on too many; init gets the first ones here.
+  if (dropped) pr_warn("init: %zu arguments after \"--\" left out (at most %zu)\n", dropped, MAX_INIT_ARGS);
   const char* const envp[] = {"HOME=/", "TERM=linux", nullptr};
   const int err = kernel_execve(path, argv, envp);
   if (err == -ENOENT && !given) {

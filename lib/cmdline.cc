@@ -43,13 +43,31 @@ bool key_is(const Word& w, const char* key) {
   return w.key_len == n && strncmp(w.key, key, n) == 0;
 }
 
+// The word that ends the kernel's own parameters.
+bool is_dashes(const Word& w) { return !w.value && key_is(w, "--"); }
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n'; }
+
+// One word as Linux's next_arg cuts it: a double quote turns spaces into
+// part of the word until the next one. The word is [*start, *start + *len).
+bool next_raw_word(const char*& p, const char** start, size_t* len) {
+  while (is_space(*p)) p++;
+  if (!*p) return false;
+  *start = p;
+  bool in_quote = false;
+  for (; *p && (in_quote || !is_space(*p)); p++)
+    if (*p == '"') in_quote = !in_quote;
+  *len = static_cast<size_t>(p - *start);
+  return true;
+}
+
 }  // namespace
 
 bool cmdline_get(const char* cmdline, const char* key, char* out, size_t outlen) {
   if (!cmdline) return false;
   bool found = false;
   Word w;
-  for (const char* p = cmdline; next_word(p, w);) {
+  for (const char* p = cmdline; next_word(p, w) && !is_dashes(w);) {
     if (!key_is(w, key) || !w.value) continue;
     found = true;
     if (outlen) {
@@ -64,7 +82,7 @@ bool cmdline_get(const char* cmdline, const char* key, char* out, size_t outlen)
 bool cmdline_has(const char* cmdline, const char* key) {
   if (!cmdline) return false;
   Word w;
-  for (const char* p = cmdline; next_word(p, w);)
+  for (const char* p = cmdline; next_word(p, w) && !is_dashes(w);)
     if (key_is(w, key)) return true;
   return false;
 }
@@ -91,4 +109,52 @@ bool cmdline_get_ulong(const char* cmdline, const char* key, unsigned long* out)
   }
   *out = v;
   return true;
+}
+
+size_t cmdline_init_args(const char* cmdline, char* buf, size_t buflen, const char** argv, size_t max,
+                         size_t* dropped) {
+  size_t n = 0, used = 0, lost = 0;
+  if (dropped) *dropped = 0;
+  if (!cmdline) return 0;
+  const char* p = cmdline;
+  const char* word;
+  size_t len;
+  bool after_dashes = false;
+  while (next_raw_word(p, &word, &len)) {
+    if (!after_dashes) {
+      after_dashes = len == 2 && word[0] == '-' && word[1] == '-';
+      continue;
+    }
+    // Linux drops a leading quote and then a closing one at the end; in
+    // `key="value"` the quotes around the value.
+    const char* w = word;
+    size_t l = len;
+    const char* eq = static_cast<const char*>(memchr(w, '=', l));
+    size_t cut = l;  // where a quote after '=' was removed (none: l)
+    if (w[0] == '"') {
+      w++;
+      l--;
+      if (l && w[l - 1] == '"') l--;
+    } else if (eq && eq + 1 < w + l && eq[1] == '"') {
+      cut = static_cast<size_t>(eq + 1 - w);
+      if (w[l - 1] == '"' && l - 1 > cut) l--;
+    }
+    const size_t out_len = cut < l ? l - 1 : l;
+    if (n == max || used + out_len + 1 > buflen) {
+      lost++;
+      continue;
+    }
+    char* out = buf + used;
+    if (cut < l) {
+      memcpy(out, w, cut);
+      memcpy(out + cut, w + cut + 1, l - cut - 1);
+    } else {
+      memcpy(out, w, l);
+    }
+    out[out_len] = '\0';
+    argv[n++] = out;
+    used += out_len + 1;
+  }
+  if (dropped) *dropped = lost;
+  return n;
 }

@@ -33,6 +33,39 @@ TEST_SUITE("cmdline") {
     CHECK_FALSE(cmdline_has("", "quiet"));
   }
 
+  TEST_CASE("`--` ends the kernel's parameters; the words after it are init's, quoted as Linux reads them") {
+    const char* cl = "ktest=none init=/init quiet -- /bin/sh -c \"echo one; exit 42\" k=\"a b\" a\"b c\"d ktest=x -- \"\"";
+    char buf[64];
+    REQUIRE(cmdline_get(cl, "ktest", buf, sizeof(buf)));
+    CHECK(std::string(buf) == "none");  // not the ktest=x after --
+    CHECK(cmdline_has(cl, "quiet"));
+    CHECK_FALSE(cmdline_has("a -- quiet", "quiet"));
+    char args[128];
+    const char* argv[16];
+    size_t dropped = 99;
+    const size_t n = cmdline_init_args(cl, args, sizeof(args), argv, 16, &dropped);
+    REQUIRE(n == 8);
+    CHECK(dropped == 0);
+    CHECK(std::string(argv[0]) == "/bin/sh");
+    CHECK(std::string(argv[1]) == "-c");
+    CHECK(std::string(argv[2]) == "echo one; exit 42");
+    CHECK(std::string(argv[3]) == "k=a b");
+    CHECK(std::string(argv[4]) == "a\"b c\"d");  // quotes inside a word stay
+    CHECK(std::string(argv[5]) == "ktest=x");
+    CHECK(std::string(argv[6]) == "--");  // only the first one is special
+    CHECK(std::string(argv[7]) == "");
+    CHECK(cmdline_init_args("init=/x", args, sizeof(args), argv, 16) == 0);
+    CHECK(cmdline_init_args("--", args, sizeof(args), argv, 16) == 0);
+    CHECK(cmdline_init_args(nullptr, args, sizeof(args), argv, 16) == 0);
+    // Limits: at most max words, and what fits in the buffer.
+    CHECK(cmdline_init_args("-- a b c d", args, sizeof(args), argv, 2, &dropped) == 2);
+    CHECK(dropped == 2);
+    CHECK(std::string(argv[1]) == "b");
+    CHECK(cmdline_init_args("-- abc defg h", args, 9, argv, 16, &dropped) == 2);  // "abc\0defg\0" then no room
+    CHECK(dropped == 1);
+    CHECK(std::string(argv[1]) == "defg");
+  }
+
   TEST_CASE("numbers: decimal, hex, overflow and garbage rejected") {
     unsigned long v = 0;
     CHECK(cmdline_get_ulong("loglevel=7", "loglevel", &v));
