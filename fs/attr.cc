@@ -2,8 +2,9 @@
  * Changing an inode's attributes (Linux's fs/attr.c and the chmod half of
  * fs/open.c): notify_change applies an iattr through the file system's
  * i_op->setattr, or simple_setattr for a file system that keeps its
- * attributes in the inode itself (ramfs, pipes, device nodes). fchmod and
- * fchmodat are the system calls on top.
+ * attributes in the inode itself (ramfs, pipes, device nodes). fchmod,
+ * fchmodat and truncate (a size change by name) are the system calls on
+ * top.
  *
  * Locking: the change is made under the inode's i_rwsem, the lock
  * vfs_getattr reads under, so a stat sees the old mode or the new one
@@ -59,6 +60,33 @@ long sys_fchmodat(int dfd, uintptr_t filename, unsigned mode) {
   auto d = path_lookupat(at.root(), at.start(), name.get(), LOOKUP_FOLLOW);
   if (!d) return d.error().err;
   const int err = chmod_common(d.value(), mode);
+  dput(d.value());
+  return err;
+}
+
+// Linux's do_sys_truncate / vfs_truncate: a regular file the caller may
+// write, by name (the file system's setsize unmaps what lies past the new
+// end from every mapping).
+long sys_truncate(uintptr_t path, loff_t length) {
+  if (length < 0) return -EINVAL;
+  UserPath name(path);
+  if (name.err()) return name.err();
+  AtStart at(AT_FDCWD, name.get());
+  if (at.err()) return at.err();
+  auto d = path_lookupat(at.root(), at.start(), name.get(), LOOKUP_FOLLOW);
+  if (!d) return d.error().err;
+  inode* ino = d.value()->d_inode;
+  int err;
+  if (S_ISDIR(ino->i_mode))
+    err = -EISDIR;
+  else if (!S_ISREG(ino->i_mode))
+    err = -EINVAL;
+  else
+    err = inode_permission(ino, MAY_WRITE, 0, 0);
+  if (!err) {
+    VfsMutexGuard g{ino->i_rwsem};
+    err = vfs_truncate_locked(ino, length);
+  }
   dput(d.value());
   return err;
 }

@@ -27,6 +27,10 @@ long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigne
   // A file: the descriptor's open file, held for the call (the VMA takes
   // its own reference).
   file* f = tsk->files && fd <= 0xffffffffu ? fget(tsk->files, static_cast<unsigned>(fd)) : nullptr;
+  if (f && (f->f_mode & FMODE_PATH)) {  // Linux's fget: an O_PATH descriptor is no file to map
+    fput(f);
+    f = nullptr;
+  }
   if (!f) return -EBADF;
   long ret;
   if (!f->f_op || !f->f_op->mmap) {

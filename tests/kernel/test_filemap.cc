@@ -176,8 +176,9 @@ void truncation(KTestContext& ktest_ctx_) {
   EXPECT_EQ(sys_pread64(static_cast<unsigned>(fd), BUF, 4, 2 * P + 7), 4);
   EXPECT_TRUE(ueq(BUF, "hole", 4));
   EXPECT_EQ(sys_lseek(static_cast<unsigned>(fd), 0, SEEK_END), static_cast<long>(3 * P));
-  // To zero and back: everything goes, then the shared mapping works again.
-  EXPECT_EQ(sys_ftruncate(static_cast<unsigned>(fd), 0), 0);
+  // To zero (by name) and back: everything goes, then the shared mapping
+  // works again.
+  EXPECT_EQ(sys_truncate(P1, 0), 0);
   EXPECT_FALSE(uload_ok(s));
   EXPECT_EQ(fill(fd, 'z', 10, 0), 10);
   EXPECT_TRUE(ueq(s, "zzzzzzzzzz\0", 11));
@@ -255,6 +256,11 @@ void shared_errnos(KTestContext& ktest_ctx_) {
   EXPECT_TRUE(ueq(static_cast<unsigned long>(r), "aaaa", 4));
   EXPECT_EQ(sys_mprotect(static_cast<unsigned long>(r), P, urw), -EACCES);
   EXPECT_EQ(sys_munmap(static_cast<unsigned long>(r), P), 0);
+  // An O_PATH descriptor is no file to map (Linux's fget).
+  const long path_fd = sys_openat(AT_FDCWD, P1, O_PATH, 0);
+  ASSERT_GE(path_fd, 0);
+  EXPECT_EQ(sys_mmap(0, P, PROT_READ, MAP_PRIVATE, static_cast<unsigned long>(path_fd), 0), -EBADF);
+  EXPECT_EQ(sys_close(static_cast<unsigned>(path_fd)), 0);
   // MAP_SHARED_VALIDATE refuses flags the file does not support.
   EXPECT_EQ(sys_mmap(0, P, urw, MAP_SHARED_VALIDATE | MAP_SYNC, static_cast<unsigned long>(fd), 0), -EOPNOTSUPP);
   const long v = sys_mmap(0, P, urw, MAP_SHARED_VALIDATE, static_cast<unsigned long>(fd), 0);

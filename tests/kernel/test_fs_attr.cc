@@ -1,4 +1,4 @@
-// fchmod and fchmodat (fs/attr.cc) from a task with a user address space
+// fchmod, fchmodat and truncate (fs/attr.cc) from a task with a user address space
 // (fs_user.h): the permission bits change and the file type stays, the
 // ctime moves, a symlink is followed to its target, and the errnos are
 // Linux's (EBADF for an O_PATH descriptor, EPERM for /proc's entries,
@@ -99,6 +99,34 @@ void chmod_calls(KTestContext& ktest_ctx_) {
   EXPECT_EQ(sys_unlinkat(AT_FDCWD, P1, 0), 0);
 }
 
+// truncate(2) by name: the size changes, a symlink is followed, and the
+// errnos are Linux's.
+void truncate_by_name(KTestContext& ktest_ctx_) {
+  const long fd = sys_openat(AT_FDCWD, ustr(P1, "/ktest-truncate"), O_RDWR | O_CREAT | O_EXCL, 0600);
+  ASSERT_GE(fd, 0);
+  ustr(BUF, "0123456789");
+  EXPECT_EQ(sys_write(static_cast<unsigned>(fd), BUF, 10), 10);
+  EXPECT_EQ(sys_truncate(P1, 4), 0);
+  EXPECT_EQ(stat_of(AT_FDCWD, P1).st_size, 4);
+  EXPECT_EQ(sys_pread64(static_cast<unsigned>(fd), BUF, 10, 0), 4);
+  EXPECT_EQ(sys_symlinkat(ustr(P2, "ktest-truncate"), AT_FDCWD, ustr(BUF + 512, "/ktest-truncate-link")), 0);
+  EXPECT_EQ(sys_truncate(BUF + 512, 8192), 0);  // through the link, growing (a hole)
+  EXPECT_EQ(stat_of(AT_FDCWD, P1).st_size, 8192);
+  EXPECT_EQ(sys_pread64(static_cast<unsigned>(fd), BUF, 6, 2), 6);
+  EXPECT_TRUE(ueq(BUF, "23\0\0\0\0", 6));
+  EXPECT_EQ(sys_truncate(P1, -1), -EINVAL);
+  EXPECT_EQ(sys_truncate(ustr(BUF + 1024, "/dev"), 0), -EISDIR);
+  EXPECT_EQ(sys_truncate(ustr(BUF + 1024, "/dev/console"), 0), -EINVAL);
+  EXPECT_EQ(sys_truncate(ustr(BUF + 1024, "/ktest-truncate-none"), 0), -ENOENT);
+  EXPECT_EQ(sys_truncate(ustr(BUF + 1024, ""), 0), -ENOENT);
+  EXPECT_EQ(sys_truncate(kUnmapped, 0), -EFAULT);
+  EXPECT_EQ(stat_of(AT_FDCWD, P1).st_size, 8192);
+  EXPECT_EQ(sys_close(static_cast<unsigned>(fd)), 0);
+  EXPECT_EQ(sys_unlinkat(AT_FDCWD, BUF + 512, 0), 0);
+  EXPECT_EQ(sys_unlinkat(AT_FDCWD, P1, 0), 0);
+}
+
 }  // namespace
 
 KTEST(fs_attr, fchmod_and_fchmodat) { run_as_user(ktest_ctx_, chmod_calls); }
+KTEST(fs_attr, truncate_by_name) { run_as_user(ktest_ctx_, truncate_by_name); }
