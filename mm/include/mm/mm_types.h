@@ -124,7 +124,10 @@ constexpr unsigned VMACACHE_SIZE = 4;
 
 // What the VMA code asks of the page tables, so the VMA logic runs without
 // them (host tests give a model, benchmarks nothing). Every call is made
-// with mmap_lock held for writing, after the VMAs already say the new truth.
+// with mmap_lock held for writing, after the VMAs already say the new truth
+// -- except zap_range from unmap_mapping_range (a file truncated under its
+// mappings, mm/filemap.h), which holds only the file's i_mmap_lock: faults
+// may run meanwhile, so zap_range does all its work under page_table_lock.
 struct mm_pt_ops {
   // Unmaps [start, end), releasing the pages mapped there.
   void (*zap_range)(mm_struct* mm, unsigned long start, unsigned long end);
