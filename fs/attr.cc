@@ -52,12 +52,8 @@ long sys_fchmod(unsigned int fd, unsigned mode) {
 }
 
 long sys_fchmodat(int dfd, uintptr_t filename, unsigned mode) {
-  UserPath name(filename);
-  if (name.err()) return name.err();
-  AtStart at(dfd, name.get());
-  if (at.err()) return at.err();
   // The system call has no flags: a symlink is always followed.
-  auto d = path_lookupat(at.root(), at.start(), name.get(), LOOKUP_FOLLOW);
+  auto d = user_path_at(dfd, filename, LOOKUP_FOLLOW);
   if (!d) return d.error().err;
   const int err = chmod_common(d.value(), mode);
   dput(d.value());
@@ -69,11 +65,7 @@ long sys_fchmodat(int dfd, uintptr_t filename, unsigned mode) {
 // end from every mapping).
 long sys_truncate(uintptr_t path, loff_t length) {
   if (length < 0) return -EINVAL;
-  UserPath name(path);
-  if (name.err()) return name.err();
-  AtStart at(AT_FDCWD, name.get());
-  if (at.err()) return at.err();
-  auto d = path_lookupat(at.root(), at.start(), name.get(), LOOKUP_FOLLOW);
+  auto d = user_path_at(AT_FDCWD, path, LOOKUP_FOLLOW);
   if (!d) return d.error().err;
   inode* ino = d.value()->d_inode;
   int err;

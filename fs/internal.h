@@ -65,3 +65,8 @@ class AtStart {
   dentry* start_ = nullptr;
   int err_ = 0;
 };
+
+// Linux's user_path_at: the dentry (referenced) that the user's name at
+// filename names, relative to dfd as an *at call; -EFAULT, -ENOENT (an
+// empty name), -EBADF, -ENOTDIR or the lookup's error.
+Result<dentry*> user_path_at(int dfd, uintptr_t filename, unsigned lookup_flags);

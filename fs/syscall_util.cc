@@ -1,4 +1,4 @@
-// UserPath and AtStart (fs/internal.h).
+// UserPath, AtStart and user_path_at (fs/internal.h).
 #include "internal.h"
 
 #include <asm/uaccess.h>
@@ -51,4 +51,12 @@ AtStart::AtStart(int dfd, const char* name) {
 AtStart::~AtStart() {
   if (start_) dput(start_);
   if (r_.root) put_lookup_root(r_);
+}
+
+Result<dentry*> user_path_at(int dfd, uintptr_t filename, unsigned lookup_flags) {
+  UserPath name(filename);
+  if (name.err()) return Error{name.err(), "user_path_at: the name"};
+  AtStart at(dfd, name.get());
+  if (at.err()) return Error{at.err(), "user_path_at: the start"};
+  return path_lookupat(at.root(), at.start(), name.get(), lookup_flags);
 }
