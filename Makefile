@@ -148,8 +148,9 @@ HOST_CXXFLAGS := -std=c++20 -O1 -g -fsanitize=address,undefined -fno-sanitize-re
 HOST_LIB_CC  := $(wildcard lib/*.cc) arch/riscv/mm/pgtable.cc arch/riscv/mm/asid.cc
 -include mm/host-sources.mk
 -include fs/host-sources.mk
+-include kernel/host-sources.mk
 HOST_TEST_CC := $(wildcard tests/host/*.cc)
-HOST_OBJS    := $(patsubst %.cc,$(BUILD)/host/obj/%.o,$(HOST_LIB_CC) $(HOST_MM_CC) $(HOST_FS_CC) $(HOST_TEST_CC))
+HOST_OBJS    := $(patsubst %.cc,$(BUILD)/host/obj/%.o,$(HOST_LIB_CC) $(HOST_MM_CC) $(HOST_FS_CC) $(HOST_KERNEL_CC) $(HOST_TEST_CC))
 
 $(BUILD)/host/obj/%.o: %.cc
 	@mkdir -p $(dir $@)

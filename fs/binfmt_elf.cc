@@ -250,11 +250,11 @@ int load_elf_binary(linux_binprm* bprm) {
         {AT_BASE, 0},
         {AT_FLAGS, 0},
         {AT_ENTRY, bias + info->entry},
-        {AT_UID, 0},
-        {AT_EUID, 0},
-        {AT_GID, 0},
-        {AT_EGID, 0},
-        {AT_SECURE, 0},
+        {AT_UID, bprm->cred->uid},
+        {AT_EUID, bprm->cred->euid},
+        {AT_GID, bprm->cred->gid},
+        {AT_EGID, bprm->cred->egid},
+        {AT_SECURE, bprm->secureexec},
     };
     ret = build_stack(bprm, aux, sizeof(aux) / sizeof(aux[0]), &stack);
   }

@@ -37,7 +37,7 @@ int create_at(const lookup_root& r, dentry* start, const char* name, bool allow_
       err = existing.error().err;
     } else if (nd.trailing_slash && !allow_slash) {
       err = -ENOENT;  // Linux: creating "name/" that is not a directory
-    } else if ((err = inode_permission(dir, MAY_WRITE | MAY_EXEC, 0, 0)) == 0) {
+    } else if ((err = inode_permission(r.cred, dir, MAY_WRITE | MAY_EXEC)) == 0) {
       dentry* d = d_alloc(nd.parent, nd.last, nd.last_len);
       if (!d) {
         err = -ENOMEM;
@@ -77,7 +77,9 @@ int vfs_mknodat(const lookup_root& r, dentry* start, const char* name, umode_t m
 }
 
 int vfs_mkdirat(const lookup_root& r, dentry* start, const char* name, umode_t mode) {
-  mode = static_cast<umode_t>(S_IFDIR | (mode & 07777 & ~r.umask));
+  // Only the permission bits and S_ISVTX: a directory is set-group-ID by
+  // chmod or by inheritance (inode_init_owner), never by mkdir's mode.
+  mode = static_cast<umode_t>(S_IFDIR | (mode & (0777 | S_ISVTX) & ~r.umask));
   return create_at(r, start, name, true, [&](inode* dir, dentry* d) {
     if (!dir->i_op || !dir->i_op->create) return -EPERM;
     return dir->i_op->create(dir, d, mode, 0);
@@ -140,7 +142,9 @@ int vfs_unlinkat(const lookup_root& r, dentry* start, const char* name, bool rmd
       }
     } else {
       const bool isdir = S_ISDIR(d->d_inode->i_mode);
-      if ((err = inode_permission(dir, MAY_WRITE | MAY_EXEC, 0, 0)) != 0) {
+      if ((err = inode_permission(r.cred, dir, MAY_WRITE | MAY_EXEC)) != 0) {
+      } else if (check_sticky(r.cred, dir, d->d_inode)) {
+        err = -EPERM;
       } else if (rmdir && !isdir) {
         err = -ENOTDIR;
       } else if (!rmdir && isdir) {

@@ -1,13 +1,18 @@
 /*
  * What the VFS core needs from the rest of the kernel, in one seam so that
  * fs/ core files also link into the host tests: the caller's fs_struct,
- * the time for inode timestamps.
+ * the time for inode timestamps, the credentials file access checks use.
  */
 #include <fs/fdtable.h>
 #include <fs/fs.h>
 #include <kernel/errno.h>
 
 #ifdef HOST_TEST
+namespace {
+const cred* host_fs_cred = &init_cred;
+}
+const cred* current_fs_cred() { return host_fs_cred; }
+void host_set_fs_cred(const cred* c) { host_fs_cred = c; }
 fs_struct* current_fs() { return init_fs; }
 timespec64 current_time() {
   static std::atomic<long> ticks{0};
@@ -17,6 +22,7 @@ timespec64 current_time() {
 #else
 #include <kernel/sched.h>
 #include <kernel/time.h>
+const cred* current_fs_cred() { return current_cred(); }
 fs_struct* current_fs() {
   task_struct* t = get_current();
   return t && t->fs ? t->fs : init_fs;
@@ -32,6 +38,15 @@ Result<file*> filp_open(const char* kpath, int flags, unsigned mode) {
   if (!fs) return Error{-ENOENT, "filp_open: no root file system"};
   lookup_root r = get_lookup_root(fs);
   auto f = do_filp_open(r, r.cwd, kpath, static_cast<unsigned>(flags), static_cast<umode_t>(mode));
+  put_lookup_root(r);
+  return f;
+}
+
+Result<file*> open_exec(const char* kpath) {
+  fs_struct* fs = current_fs();
+  if (!fs) return Error{-ENOENT, "open_exec: no root file system"};
+  lookup_root r = get_lookup_root(fs);
+  auto f = do_open_execat(r, r.cwd, kpath);
   put_lookup_root(r);
   return f;
 }

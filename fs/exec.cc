@@ -2,15 +2,17 @@
  * execve (Linux's fs/exec.c): the arguments, the point of no return, the
  * process's new name.
  *
- *   1. open the file (filp_open: path lookup from the caller's cwd; a
- *      regular file with an execute bit, else -EACCES);
+ *   1. open the file (open_exec: path lookup from the caller's cwd; a
+ *      regular file the caller may execute, else -EACCES);
  *   2. copy argv and envp strings into a kernel buffer (from user memory,
  *      or from kernel arrays for init), before anything changes;
  *   3. load_elf_binary (fs/binfmt_elf.cc) checks the ELF, builds a complete
  *      new mm and only then calls begin_new_exec, the point of no return:
  *      the task switches to the new mm and the old one is released (a
  *      vfork parent wakes), close-on-exec descriptors close, caught
- *      signals go back to SIG_DFL, comm becomes the file's base name. Every error before that leaves the caller's
+ *      signals go back to SIG_DFL, the credentials change (set-user-ID
+ *      and set-group-ID files), comm becomes the file's base name. Every
+ *      error before that leaves the caller's
  *      image untouched: a hostile ELF gets -ENOEXEC/-EINVAL and the old
  *      program keeps running.
  */
@@ -81,16 +83,21 @@ const char* kbasename(const char* path) {
 int do_execve(const char* filename, const ArgSource& argv, const ArgSource& envp) {
   linux_binprm bprm;
   bprm.filename = filename;
-  Result<file*> f = filp_open(filename, O_RDONLY, 0);
+  Result<file*> f = open_exec(filename);
   if (!f) return f.error().err;
   bprm.file = f.value();
   int ret = 0;
-  const umode_t mode = bprm.file->f_inode->i_mode;
-  if (!S_ISREG(mode) || !(mode & 0111)) ret = -EACCES;
   page* strings = nullptr;
   if (!ret) {
     strings = alloc_pages(GFP_KERNEL | __GFP_NOWARN, kStringsOrder);
     if (!strings) ret = -ENOMEM;
+  }
+  if (!ret) {
+    // The new credentials (Linux's bprm_fill_uid and commoncap's fix-up).
+    bprm.cred = prepare_creds();
+    if (!bprm.cred) ret = -ENOMEM;
+    const inode* ino = bprm.file->f_inode;
+    if (!ret) bprm.secureexec = cred_exec(bprm.cred, ino->i_mode, ino->i_uid, ino->i_gid);
   }
   if (!ret) {
     bprm.strings = static_cast<char*>(page_address(strings));
@@ -103,6 +110,7 @@ int do_execve(const char* filename, const ArgSource& argv, const ArgSource& envp
   if (!ret && !tsk->sighand) ret = init_task_signals(tsk);
   if (!ret) ret = load_elf_binary(&bprm);
   if (bprm.mm) mmput(bprm.mm);  // a failed load leaves a partial mm behind
+  if (bprm.cred) abort_creds(bprm.cred);
   if (strings) __free_pages(strings, kStringsOrder);
   fput(bprm.file);
   return ret;
@@ -124,6 +132,8 @@ void begin_new_exec(linux_binprm* bprm) {
     switch_mm_irqs_off(mm);
   }
   if (old) mmput(old);
+  commit_creds(bprm->cred);
+  bprm->cred = nullptr;
   // A kernel thread becoming init has no user state to drop.
   tsk->flags &= ~PF_KTHREAD;
   if (tsk->files) do_close_on_exec(tsk->files);

@@ -259,7 +259,7 @@ void set_fs_pwd(fs_struct* fs, dentry* d) {
 
 lookup_root get_lookup_root(fs_struct* fs) {
   MmLockGuard g{fs->lock};
-  return lookup_root{dget(fs->root), dget(fs->pwd), fs->umask};
+  return lookup_root{dget(fs->root), dget(fs->pwd), fs->umask, current_fs_cred()};
 }
 
 void put_lookup_root(const lookup_root& r) {

@@ -80,7 +80,7 @@ class Walker {
       const bool last = after == len_;
       const bool slash = last && q != len_;
       if (!is_dir(cur_)) return -ENOTDIR;
-      if (int err = inode_permission(cur_->d_inode, MAY_EXEC, 0, 0)) return err;
+      if (int err = inode_permission(r_.cred, cur_->d_inode, MAY_EXEC)) return err;
       if (last && parent_only) {
         memcpy(last_, buf_ + p, clen);
         last_[clen] = 0;
@@ -204,20 +204,42 @@ Result<nameidata_parent> path_parentat(const lookup_root& r, dentry* start, cons
   return nd;
 }
 
-int inode_permission(const inode* ino, int mask, unsigned fsuid, unsigned fsgid) {
+int inode_permission(const cred* c, const inode* ino, int mask) {
   const unsigned mode = ino->i_mode;
-  if (fsuid == 0) {
-    // Root reads and writes anything; it executes a file only if some x
-    // bit is set (directories are always searchable).
-    if (!(mask & MAY_EXEC) || S_ISDIR(mode) || (mode & 0111)) return 0;
-    return -EACCES;
+  const unsigned want = static_cast<unsigned>(mask) & (MAY_READ | MAY_WRITE | MAY_EXEC);
+  // Exactly one class applies: owner, else group member, else others (an
+  // owner denied by its own bits is denied even if others may).
+  unsigned bits = mode;
+  if (ino->i_uid == c->fsuid)
+    bits = mode >> 6;
+  else if (cred_in_group(c, ino->i_gid))
+    bits = mode >> 3;
+  if (!(want & ~bits & 7)) return 0;
+  if (!cred_capable_fs(c)) return -EACCES;
+  // CAP_DAC_OVERRIDE: any directory, any read or write; an execution
+  // only of something some x bit allows.
+  if (S_ISDIR(mode) || !(want & MAY_EXEC) || (mode & 0111)) return 0;
+  return -EACCES;
+}
+
+bool check_sticky(const cred* c, const inode* dir, const inode* victim) {
+  if (!(dir->i_mode & S_ISVTX)) return false;
+  return victim->i_uid != c->fsuid && dir->i_uid != c->fsuid && !cred_capable_fs(c);
+}
+
+void inode_init_owner(inode* ino, const inode* dir) {
+  const cred* c = current_fs_cred();
+  ino->i_uid = c->fsuid;
+  if (dir && (dir->i_mode & S_ISGID)) {
+    ino->i_gid = dir->i_gid;
+    if (S_ISDIR(ino->i_mode))
+      ino->i_mode |= S_ISGID;
+    else if ((ino->i_mode & (S_ISGID | 0010 /* S_IXGRP */)) == (S_ISGID | 0010) && !cred_in_group(c, dir->i_gid) &&
+             !cred_capable_fs(c))
+      ino->i_mode &= static_cast<umode_t>(~S_ISGID);  // CAP_FSETID keeps it
+  } else {
+    ino->i_gid = c->fsgid;
   }
-  unsigned bits = mode & 7;
-  if (ino->i_uid == fsuid)
-    bits = (mode >> 6) & 7;
-  else if (ino->i_gid == fsgid)
-    bits = (mode >> 3) & 7;
-  return (static_cast<unsigned>(mask) & ~bits) ? -EACCES : 0;
 }
 
 Result<char*> d_path(const lookup_root& r, dentry* d, char* buf, size_t size) {

@@ -10,7 +10,7 @@
 
 namespace {
 
-int may_open(dentry* d, unsigned flags) {
+int may_open(const cred* c, dentry* d, unsigned flags) {
   inode* ino = d->d_inode;
   const unsigned acc = flags & O_ACCMODE;
   if (flags & O_PATH) return 0;
@@ -19,7 +19,7 @@ int may_open(dentry* d, unsigned flags) {
   if (S_ISDIR(ino->i_mode) && (acc != O_RDONLY || (flags & O_TRUNC) || (flags & O_CREAT))) return -EISDIR;
   if (acc == O_ACCMODE) return -EINVAL;  // Linux's "3": ioctl-only on some drivers; refused here
   const int mask = (acc != O_WRONLY ? MAY_READ : 0) | (acc != O_RDONLY || (flags & O_TRUNC) ? MAY_WRITE : 0);
-  return inode_permission(ino, mask, 0, 0);
+  return inode_permission(c, ino, mask);
 }
 
 // O_CREAT: the existing file (followed unless O_NOFOLLOW/O_EXCL), or a new one.
@@ -53,7 +53,7 @@ Result<dentry*> open_create(const lookup_root& r, dentry* start, const char* nam
       inode* dir = nd.parent->d_inode;
       if (!dir->i_op || !dir->i_op->create) {
         err = -EACCES;
-      } else if ((err = inode_permission(dir, MAY_WRITE | MAY_EXEC, 0, 0)) == 0) {
+      } else if ((err = inode_permission(r.cred, dir, MAY_WRITE | MAY_EXEC)) == 0) {
         d = d_alloc(nd.parent, nd.last, nd.last_len);
         if (!d) {
           err = -ENOMEM;
@@ -99,7 +99,7 @@ Result<file*> do_filp_open(const lookup_root& r, dentry* start, const char* name
     const unsigned lf = ((flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW) | ((flags & O_DIRECTORY) ? LOOKUP_DIRECTORY : 0);
     d = TRY(path_lookupat(r, start, name, lf));
   }
-  if (int err = may_open(d, flags)) {
+  if (int err = may_open(r.cred, d, flags)) {
     dput(d);
     return Error{err, "open: not allowed"};
   }
@@ -112,6 +112,23 @@ Result<file*> do_filp_open(const lookup_root& r, dentry* start, const char* name
     }
   }
   auto f = dentry_open(d, flags);
+  dput(d);
+  return f;
+}
+
+Result<file*> do_open_execat(const lookup_root& r, dentry* start, const char* name) {
+  dentry* d = TRY(path_lookupat(r, start, name, LOOKUP_FOLLOW));
+  const inode* ino = d->d_inode;
+  int err = 0;
+  if (S_ISDIR(ino->i_mode))
+    err = -EACCES;
+  else if ((err = inode_permission(r.cred, ino, MAY_EXEC)) == 0 && !S_ISREG(ino->i_mode))
+    err = -EACCES;
+  if (err) {
+    dput(d);
+    return Error{err, "execve: not an executable file"};
+  }
+  auto f = dentry_open(d, O_RDONLY);
   dput(d);
   return f;
 }

@@ -148,6 +148,7 @@ page* ramfs_map_page(file* f, unsigned long index) {
 int ramfs_create(inode* dir, dentry* d, umode_t mode, dev_t rdev) {
   inode* ino = new_inode(dir->i_sb, mode);
   if (!ino) return -ENOMEM;
+  inode_init_owner(ino, dir);
   switch (mode & S_IFMT) {
     case S_IFDIR:
       ino->i_op = &ramfs_dir_inode_operations;
@@ -176,6 +177,7 @@ int ramfs_create(inode* dir, dentry* d, umode_t mode, dev_t rdev) {
 int ramfs_symlink(inode* dir, dentry* d, const char* target) {
   inode* ino = new_inode(dir->i_sb, S_IFLNK | 0777);
   if (!ino) return -ENOMEM;
+  inode_init_owner(ino, dir);
   ino->i_link = kstrdup(target, GFP_KERNEL);
   if (!ino->i_link) {
     iput(ino);

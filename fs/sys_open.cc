@@ -47,15 +47,28 @@ long sys_faccessat2(int dfd, uintptr_t filename, int mode, int flags) {
   if (name.err()) return name.err();
   AtStart at(dfd, name.get());
   if (at.err()) return at.err();
+  // access(2) answers for the real ids (Linux's access_override_creds:
+  // fsuid/fsgid := uid/gid for the whole lookup); AT_EACCESS for the
+  // effective ones, as open would.
+  const cred* c = current_cred();
+  cred real;  // lives for this call only: no reference counting, the groups borrowed
+  cred_copy_ids(&real, c);
+  real.groups = c->groups;
+  if (!(flags & AT_EACCESS)) {
+    real.fsuid = c->uid;
+    real.fsgid = c->gid;
+  }
+  lookup_root r = at.root();
+  r.cred = &real;
   dentry* d;
   if (name.empty()) {
     d = dget(at.start());
   } else {
-    auto res = path_lookupat(at.root(), at.start(), name.get(), (flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW);
+    auto res = path_lookupat(r, at.start(), name.get(), (flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW);
     if (!res) return res.error().err;
     d = res.value();
   }
-  const int err = mode == F_OK ? 0 : inode_permission(d->d_inode, mode, 0, 0);
+  const int err = mode == F_OK ? 0 : inode_permission(&real, d->d_inode, mode);
   dput(d);
   return err;
 }
@@ -69,7 +82,7 @@ long sys_chdir(uintptr_t filename) {
   if (at.err()) return at.err();
   auto d = path_lookupat(at.root(), at.start(), name.get(), LOOKUP_FOLLOW | LOOKUP_DIRECTORY);
   if (!d) return d.error().err;
-  int err = inode_permission(d.value()->d_inode, MAY_EXEC, 0, 0);
+  int err = inode_permission(at.root().cred, d.value()->d_inode, MAY_EXEC);
   if (!err) set_fs_pwd(current_fs(), d.value());
   dput(d.value());
   return err;
@@ -79,7 +92,7 @@ long sys_fchdir(unsigned int fd) {
   FdRef f(fd);
   if (!f) return -EBADF;
   if (!S_ISDIR(f->f_inode->i_mode)) return -ENOTDIR;
-  if (int err = inode_permission(f->f_inode, MAY_EXEC, 0, 0)) return err;
+  if (int err = inode_permission(current_cred(), f->f_inode, MAY_EXEC)) return err;
   set_fs_pwd(current_fs(), f->f_dentry);
   return 0;
 }

@@ -94,6 +94,7 @@ long kernel_clone(const kernel_clone_args* args) {
   p->cpu = this_cpu()->id;
   p->cpus_allowed = parent->cpus_allowed;
   memcpy(p->rlim, parent->rlim, sizeof(p->rlim));
+  copy_creds(p, parent);
   p->exit_signal = args->exit_signal;
   if (copy_sighand(flags, p) || copy_signal(flags, p)) {
     p->exit_state.store(EXIT_ZOMBIE, std::memory_order_release);  // never ran: free at once

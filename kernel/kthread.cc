@@ -39,6 +39,7 @@ wait_queue_head task_exit_wait;
 
 void free_task(task_struct* p) {
   release_task_signals(p);
+  exit_creds(p);
   free_kernel_stack(p->stack);
   free_pid(p->pid);
   p->~task_struct();
@@ -82,6 +83,7 @@ task_struct* alloc_task(const char* comm) {
   }
   live_tasks.fetch_add(1, std::memory_order_relaxed);
   p->pid = p->tgid = pid;
+  p->cred = get_cred(&init_cred);  // kernel threads act as root; fork copies the parent's
   p->start_time = rdtime();
   init_task_rlimits(p);
   return p;

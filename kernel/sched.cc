@@ -232,6 +232,7 @@ void sched_init() {
   boot->time_slice = kTimeSliceTicks;
   boot->se.exec_start = rdtime();
   snprintf(boot->comm, sizeof(boot->comm), "boot");
+  boot->cred = get_cred(&init_cred);  // counted: it becomes init, whose exec replaces it
   runqueues[0].nr_running = 1;
   // CPU 0's idle task starts the first time the boot task blocks.
   const uintptr_t stack = alloc_kernel_stack("idle/0");

@@ -294,7 +294,7 @@ kernel_siginfo user_siginfo(int sig, int code) {
   info.si_signo = sig;
   info.si_code = code;
   info._sifields._kill.pid = get_current()->tgid;
-  info._sifields._kill.uid = 0;  // every task runs as root (no credentials yet)
+  info._sifields._kill.uid = current_cred()->uid;
   return info;
 }
 
@@ -330,7 +330,7 @@ bool do_notify_parent(task_struct* tsk, int sig) {
   kernel_siginfo info;
   info.si_signo = sig;
   info._sifields._sigchld.pid = tsk->tgid;
-  info._sifields._sigchld.uid = 0;
+  info._sifields._sigchld.uid = task_cred_ids(tsk).uid;
   info._sifields._sigchld.utime = runtime_clock_t(tsk);
   const int status = tsk->exit_code;
   if (status & 0x7f) {

@@ -1,13 +1,16 @@
 /*
  * Small system calls about the process and the system (Linux's
  * kernel/sys.c and friends): ids, uname, resource limits, robust futex
- * list registration, getrandom, reboot, sched_yield.
+ * list registration, getrandom, reboot, sched_yield, umask.
  *
- * Every process runs as root (uid/gid 0: there are no credentials to
- * change yet). Resource limits live in the task; those the mm enforces
- * (stack, data, address space, memlock) are mirrored into its mm.
+ * Resource limits live in the task; those the mm enforces (stack, data,
+ * address space, memlock) are mirrored into its mm. The ids are
+ * kernel/sys_cred.cc's.
  */
 #include <kernel/syscalls.h>
+
+#include <fs/fdtable.h>
+#include <fs/fs.h>
 
 #include <linux/reboot.h>  // LINUX_REBOOT_* (UAPI values)
 
@@ -68,19 +71,6 @@ long sys_getppid() {
   const task_struct* parent = get_current()->parent;
   return parent ? parent->tgid : 0;
 }
-
-long sys_getuid() { return 0; }
-long sys_geteuid() { return 0; }
-long sys_getgid() { return 0; }
-long sys_getegid() { return 0; }
-
-long sys_getresuid(uintptr_t uruid, uintptr_t ueuid, uintptr_t usuid) {
-  const uint32_t id = 0;
-  if (copy_to_user(uruid, &id, 4) || copy_to_user(ueuid, &id, 4) || copy_to_user(usuid, &id, 4)) return -EFAULT;
-  return 0;
-}
-
-long sys_getresgid(uintptr_t urgid, uintptr_t uegid, uintptr_t usgid) { return sys_getresuid(urgid, uegid, usgid); }
 
 long sys_uname(uintptr_t uname) {
   new_utsname u;
@@ -151,6 +141,14 @@ long sys_reboot(int magic1, int magic2, unsigned cmd, uintptr_t uarg) {
     default:
       return -EINVAL;
   }
+}
+
+long sys_umask(int mask) {
+  fs_struct* fs = current_fs();
+  MmLockGuard g{fs->lock};
+  const unsigned old = fs->umask;
+  fs->umask = static_cast<unsigned>(mask) & 0777;
+  return old;
 }
 
 long sys_sched_yield() {

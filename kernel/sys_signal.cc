@@ -9,8 +9,8 @@
  * caller; 0 and -pgrp a process group. There is no setpgid/setsid, so every
  * process is in the group it inherited from init (pgid 0, as under Linux
  * when the kernel starts init): kill(0, sig) reaches every process and
- * kill(-pgrp, sig) finds no group (ESRCH). Permission: every task runs as
- * root (no credentials yet), so the same-uid-or-root check always passes.
+ * kill(-pgrp, sig) finds no group (ESRCH). Permission is Linux's
+ * kill_ok_by_cred (check_kill_permission).
  */
 #include <kernel/signal.h>
 
@@ -22,9 +22,19 @@
 
 namespace {
 
-int check_kill_permission(int sig, const kernel_siginfo*, task_struct*) {
+// Linux's kill_ok_by_cred: the sender's real or effective uid is the
+// target's real or saved uid, or the sender has CAP_KILL (euid 0).
+bool kill_ok_by_cred(task_struct* t) {
+  const cred* c = current_cred();
+  const cred_ids tc = task_cred_ids(t);
+  return c->euid == tc.suid || c->euid == tc.uid || c->uid == tc.suid || c->uid == tc.uid || c->euid == 0;
+}
+
+int check_kill_permission(int sig, const kernel_siginfo* info, task_struct* t) {
   if (!valid_signal(static_cast<unsigned long>(static_cast<unsigned>(sig)))) return -EINVAL;
-  return 0;  // every sender is root
+  if (info->si_code > 0) return 0;  // from the kernel (SI_KERNEL & co), not a user's kill
+  if (t->tgid == get_current()->tgid || kill_ok_by_cred(t)) return 0;
+  return -EPERM;
 }
 
 int group_send_sig_info(int sig, const kernel_siginfo* info, task_struct* p) {

@@ -171,7 +171,7 @@ int stat_gen(inode* ino, ProcText* t) {
 
 int status_gen(inode* ino, ProcText* t) {
   ProcTaskInfo info;
-  if (!proc_task_info(static_cast<int>(ino->i_private), &info, true)) return -ESRCH;
+  if (!proc_task_info(static_cast<int>(ino->i_private), &info, true, true)) return -ESRCH;
   const MmCounts c = mm_counts(info.mm);
   const bool has_mm = info.mm != nullptr;
   if (info.mm) mmput(info.mm);
@@ -192,7 +192,12 @@ int status_gen(inode* ino, ProcText* t) {
   }
   t->printf("Name:\t%s\nUmask:\t0022\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n",
             info.comm, state, info.tgid, info.pid, info.ppid);
-  t->printf("Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t%u\nGroups:\t\n", NR_OPEN_DEFAULT);
+  const cred_ids& id = info.ids;
+  t->printf("Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t%u\nGroups:\t", id.uid, id.euid, id.suid, id.fsuid,
+            id.gid, id.egid, id.sgid, id.fsgid, NR_OPEN_DEFAULT);
+  for (unsigned i = 0; i < info.groups->ngroups; i++) t->printf(i ? " %u" : "%u", info.groups->gid[i]);
+  put_group_info(info.groups);
+  t->printf(" \n");  // Linux keeps a trailing space here, groups or none
   if (has_mm) {
     const auto kb = [](unsigned long pages) { return pages << (PAGE_SHIFT - 10); };
     t->printf("VmSize:\t%8lu kB\nVmLck:\t%8lu kB\nVmData:\t%8lu kB\nVmStk:\t%8lu kB\nVmExe:\t%8lu kB\n",

@@ -46,9 +46,11 @@ struct ProcTaskInfo {
   char state;  // R S D Z X
   unsigned long start_time_ticks, utime_ticks;  // in USER_HZ (100) ticks
   mm_struct* mm;
+  cred_ids ids;
+  group_info* groups;  // referenced when want_groups (put_group_info it), else null
 };
 // The process pid: true and *out filled, false when there is none.
-bool proc_task_info(int pid, ProcTaskInfo* out, bool want_mm);
+bool proc_task_info(int pid, ProcTaskInfo* out, bool want_mm, bool want_groups = false);
 // The smallest pid greater than `after` of a live process, or -1.
 int proc_next_pid(int after);
 // The caller's pid (what /proc/self points to).

@@ -33,7 +33,7 @@ unsigned long to_clock_ticks(uint64_t cycles) {
 
 }  // namespace
 
-bool proc_task_info(int pid, ProcTaskInfo* out, bool want_mm) {
+bool proc_task_info(int pid, ProcTaskInfo* out, bool want_mm, bool want_groups) {
   SpinLockIrqSaveGuard g{tasklist_lock};
   task_struct* p = find_task_by_pid(pid);
   if (!p) return false;
@@ -45,6 +45,13 @@ bool proc_task_info(int pid, ProcTaskInfo* out, bool want_mm) {
   out->state = state_char(p);
   out->start_time_ticks = to_clock_ticks(p->start_time);
   out->utime_ticks = to_clock_ticks(p->se.sum_exec_runtime);
+  out->ids = task_cred_ids(p);
+  out->groups = nullptr;
+  if (want_groups) {
+    rcu_read_lock();
+    out->groups = get_group_info(__atomic_load_n(&p->cred, __ATOMIC_ACQUIRE)->groups);
+    rcu_read_unlock();
+  }
   out->mm = nullptr;
   if (want_mm && p->mm && !p->zombie) {
     mmget(p->mm);

@@ -73,12 +73,23 @@ consteval std::array<syscall_fn, __NR_syscalls> make_table() {
   t[__NR_getpid] = syscall_entry<sys_getpid>;
   t[__NR_getppid] = syscall_entry<sys_getppid>;
   t[__NR_gettid] = syscall_entry<sys_gettid>;
+  // credentials
   t[__NR_getuid] = syscall_entry<sys_getuid>;
   t[__NR_geteuid] = syscall_entry<sys_geteuid>;
   t[__NR_getgid] = syscall_entry<sys_getgid>;
   t[__NR_getegid] = syscall_entry<sys_getegid>;
   t[__NR_getresuid] = syscall_entry<sys_getresuid>;
   t[__NR_getresgid] = syscall_entry<sys_getresgid>;
+  t[__NR_setuid] = syscall_entry<sys_setuid>;
+  t[__NR_setreuid] = syscall_entry<sys_setreuid>;
+  t[__NR_setresuid] = syscall_entry<sys_setresuid>;
+  t[__NR_setgid] = syscall_entry<sys_setgid>;
+  t[__NR_setregid] = syscall_entry<sys_setregid>;
+  t[__NR_setresgid] = syscall_entry<sys_setresgid>;
+  t[__NR_setfsuid] = syscall_entry<sys_setfsuid>;
+  t[__NR_setfsgid] = syscall_entry<sys_setfsgid>;
+  t[__NR_getgroups] = syscall_entry<sys_getgroups>;
+  t[__NR_setgroups] = syscall_entry<sys_setgroups>;
   t[__NR_uname] = syscall_entry<sys_uname>;
   t[__NR_set_robust_list] = syscall_entry<sys_set_robust_list>;
   t[__NR_prlimit64] = syscall_entry<sys_prlimit64>;
@@ -87,6 +98,7 @@ consteval std::array<syscall_fn, __NR_syscalls> make_table() {
   t[__NR_getrandom] = syscall_entry<sys_getrandom>;
   t[__NR_reboot] = syscall_entry<sys_reboot>;
   t[__NR_sched_yield] = syscall_entry<sys_sched_yield>;
+  t[__NR_umask] = syscall_entry<sys_umask>;
   // time
   t[__NR_clock_gettime] = syscall_entry<sys_clock_gettime>;
   t[__NR_clock_getres] = syscall_entry<sys_clock_getres>;

@@ -9,6 +9,7 @@
 
 #include <lib/exec_stack.h>
 
+struct cred;
 struct file;
 struct mm_struct;
 
@@ -24,6 +25,8 @@ struct linux_binprm {
   size_t strings_len = 0;
   unsigned argc = 0, envc = 0;
   mm_struct* mm = nullptr;        // the new address space, built before the point of no return
+  struct cred* cred = nullptr;    // the new program's credentials (set-user-ID and set-group-ID applied)
+  bool secureexec = false;        // AT_SECURE: they differ from the real ids
 };
 
 // Reads the executable and builds bprm->mm (PT_LOADs, stack, brk); nothing

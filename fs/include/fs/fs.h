@@ -37,6 +37,7 @@
 #include <sys/types.h>  // loff_t, dev_t (kernel encoding here: major << 20 | minor)
 
 #include <fs/lock.h>
+#include <kernel/cred.h>
 #include <mm/env.h>
 #include <mm/filemap.h>
 #include <fs/stat.h>
@@ -237,11 +238,13 @@ timespec64 current_time();
 // ---- path lookup (fs/namei.cc) ------------------------------------------------
 constexpr unsigned LOOKUP_FOLLOW = 0x1;     // follow a final symlink
 constexpr unsigned LOOKUP_DIRECTORY = 0x2;  // the result must be a directory
-// Where a walk starts and what "/" is, and the umask for creations.
+// Where a walk starts and what "/" is, the umask for creations, and whose
+// permissions the walk checks (the caller's; faccessat's real ids).
 struct lookup_root {
   dentry* root;
   dentry* cwd;
   unsigned umask;
+  const struct cred* cred = &init_cred;
 };
 // Resolves name (absolute, or relative to start) to a referenced dentry.
 // Errors as Linux: -ENOENT, -ENOTDIR, -ENAMETOOLONG, -ELOOP, -EACCES.
@@ -274,10 +277,27 @@ int vfs_linkat(const lookup_root& r, dentry* old_start, const char* old_name, de
                bool follow = false);
 int vfs_unlinkat(const lookup_root& r, dentry* start, const char* name, bool rmdir);
 
-// Permission check for the caller (uid 0 = root, as every task runs now):
-// mask of MAY_READ/MAY_WRITE/MAY_EXEC; 0 or -EACCES.
+// Linux's generic_permission: may c access ino for mask (MAY_READ |
+// MAY_WRITE | MAY_EXEC)? The owner's, group's or others' bits by c's
+// fsuid and groups; an fsuid of 0 (CAP_DAC_OVERRIDE) reads and writes
+// anything, searches any directory, and executes a file only if some x bit
+// is set. 0 or -EACCES.
 constexpr int MAY_EXEC = 1, MAY_WRITE = 2, MAY_READ = 4;
-int inode_permission(const inode* ino, int mask, unsigned fsuid, unsigned fsgid);
+int inode_permission(const struct cred* c, const inode* ino, int mask);
+// Removing or renaming victim out of dir: the sticky bit (S_ISVTX) keeps
+// it to the owner of the file or of the directory (or CAP_FOWNER).
+bool check_sticky(const struct cred* c, const inode* dir, const inode* victim);
+// A new inode's owner (Linux's inode_init_owner): the creator's fsuid;
+// the creator's fsgid, or the directory's group when it is set-group-ID
+// (a new directory inherits S_ISGID too, a new file loses S_ISGID when its
+// creator is not in that group). Adjusts ino->i_mode.
+void inode_init_owner(inode* ino, const inode* dir);
+// The credentials file operations act with: the calling task's (host
+// tests: one the test sets).
+const struct cred* current_fs_cred();
+#ifdef HOST_TEST
+void host_set_fs_cred(const struct cred* c);
+#endif
 
 // ---- open files (fs/open.cc, fs/file_table.cc) -----------------------------------
 // Opens name relative to start (flags O_*, mode for O_CREAT, before umask).
@@ -286,6 +306,10 @@ Result<file*> do_filp_open(const lookup_root& r, dentry* start, const char* name
 Result<file*> dentry_open(dentry* d, unsigned flags);
 // Relative to the current task's cwd (kernel callers: exec, init).
 Result<file*> filp_open(const char* kpath, int flags, unsigned mode);
+// execve's open (Linux's do_open_execat): a regular file the caller may
+// execute (MAY_EXEC, not MAY_READ), opened for reading; -EACCES otherwise.
+Result<file*> do_open_execat(const lookup_root& r, dentry* start, const char* name);
+Result<file*> open_exec(const char* kpath);
 
 long kernel_read(file* f, void* buf, size_t count, loff_t* pos);
 long kernel_write(file* f, const void* buf, size_t count, loff_t* pos);

@@ -21,6 +21,7 @@
 
 #include <asm/fpu.h>
 #include <asm/smp.h>
+#include <kernel/cred.h>
 #include <kernel/percpu.h>
 #include <kernel/preempt.h>
 #include <kernel/signal_types.h>
@@ -94,6 +95,10 @@ struct task_struct {
   FaultCatch* fault_catch = nullptr;  // its probe_fault() catch while it is switched out
   files_struct* files = nullptr;    // open descriptors (fs/fdtable.h); null: none
   fs_struct* fs = nullptr;          // root and cwd; null: init_fs's
+  // Credentials (kernel/cred.h): replaced whole by commit_creds, read by
+  // others under RCU. The idle tasks keep init_cred uncounted (they never
+  // change it); the boot task and alloc_task take a reference.
+  const struct cred* cred = &init_cred;
   // kthread
   int (*threadfn)(void*) = nullptr;
   void* data = nullptr;

@@ -27,16 +27,28 @@ long sys_clone(unsigned long clone_flags, unsigned long newsp, uintptr_t uparent
 long sys_execve(uintptr_t ufilename, uintptr_t uargv, uintptr_t uenvp);
 long sys_set_tid_address(uintptr_t utidptr);
 
-// ---- identity, limits, system (kernel/sys.cc) ----
-long sys_getpid();
-long sys_getppid();
-long sys_gettid();
+// ---- credentials (kernel/sys_cred.cc) ----
 long sys_getuid();
 long sys_geteuid();
 long sys_getgid();
 long sys_getegid();
 long sys_getresuid(uintptr_t uruid, uintptr_t ueuid, uintptr_t usuid);
 long sys_getresgid(uintptr_t urgid, uintptr_t uegid, uintptr_t usgid);
+long sys_setuid(uint32_t uid);
+long sys_setreuid(uint32_t ruid, uint32_t euid);
+long sys_setresuid(uint32_t ruid, uint32_t euid, uint32_t suid);
+long sys_setgid(uint32_t gid);
+long sys_setregid(uint32_t rgid, uint32_t egid);
+long sys_setresgid(uint32_t rgid, uint32_t egid, uint32_t sgid);
+long sys_setfsuid(uint32_t uid);
+long sys_setfsgid(uint32_t gid);
+long sys_getgroups(int gidsetsize, uintptr_t ugrouplist);
+long sys_setgroups(int gidsetsize, uintptr_t ugrouplist);
+
+// ---- identity, limits, system (kernel/sys.cc) ----
+long sys_getpid();
+long sys_getppid();
+long sys_gettid();
 long sys_uname(uintptr_t uname);
 long sys_set_robust_list(uintptr_t uhead, size_t len);
 long sys_prlimit64(int pid, unsigned resource, uintptr_t unew_rlim, uintptr_t uold_rlim);
@@ -45,6 +57,7 @@ long sys_setrlimit(unsigned resource, uintptr_t urlim);
 long sys_getrandom(uintptr_t ubuf, size_t count, unsigned flags);
 long sys_reboot(int magic1, int magic2, unsigned cmd, uintptr_t uarg);
 long sys_sched_yield();
+long sys_umask(int mask);
 
 // ---- time (kernel/sys_time.cc) ----
 long sys_clock_gettime(int which_clock, uintptr_t utp);
