@@ -135,7 +135,7 @@ void begin_new_exec(linux_binprm* bprm) {
   commit_creds(bprm->cred);
   bprm->cred = nullptr;
   // A kernel thread becoming init has no user state to drop.
-  tsk->flags &= ~PF_KTHREAD;
+  tsk->flags &= ~(PF_KTHREAD | PF_FORKNOEXEC);
   if (tsk->files) do_close_on_exec(tsk->files);
   flush_signal_handlers(tsk, false);  // caught signals back to SIG_DFL, ignored ones stay
   strlcpy(tsk->comm, kbasename(bprm->filename), sizeof(tsk->comm));

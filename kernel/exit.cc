@@ -41,11 +41,14 @@ wait_queue_head child_exit_wait;
 constexpr int SIGCHLD_NR = 17;
 
 // Does child p match wait4's pid and options (Linux's eligible_child)?
-// Without process groups, 0 and < -1 mean any child, like -1. A child
-// whose exit signal is not SIGCHLD is a "clone" child: only __WCLONE or
-// __WALL wait for it (and __WCLONE only for those).
+// pid > 0 that child, -1 any, 0 one in the caller's process group, < -1
+// one in group -pid. A child whose exit signal is not SIGCHLD is a
+// "clone" child: only __WCLONE or __WALL wait for it (and __WCLONE only
+// for those).
 bool eligible(const task_struct* p, int pid, int options) {
   if (pid > 0 && p->pid != pid) return false;
+  if (pid == 0 && p->pgrp != get_current()->pgrp) return false;
+  if (pid < -1 && p->pgrp != -pid) return false;
   if (options & __WALL) return true;
   return ((p->exit_signal != SIGCHLD_NR) != 0) == ((options & __WCLONE) != 0);
 }
@@ -59,12 +62,14 @@ void forget_original_parent(task_struct* tsk) {
     list_del_init(&c->sibling);
     c->parent = reaper;
     list_add_tail(&c->sibling, &reaper->children);
+    if (!c->zombie) kill_orphaned_pgrp(c, tsk);
   }
 }
 
 void exit_notify(task_struct* tsk, int status) {
   SpinLockIrqSaveGuard g{tasklist_lock};
   forget_original_parent(tsk);
+  kill_orphaned_pgrp(tsk, nullptr);
   tsk->exit_code = status;
   tsk->zombie = true;
   if (tsk->exit_signal) do_notify_parent(tsk, tsk->exit_signal);

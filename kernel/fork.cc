@@ -96,6 +96,7 @@ long kernel_clone(const kernel_clone_args* args) {
   memcpy(p->rlim, parent->rlim, sizeof(p->rlim));
   copy_creds(p, parent);
   p->exit_signal = args->exit_signal;
+  p->flags |= PF_FORKNOEXEC;
   if (copy_sighand(flags, p) || copy_signal(flags, p)) {
     p->exit_state.store(EXIT_ZOMBIE, std::memory_order_release);  // never ran: free at once
     task_reap(p);
@@ -132,6 +133,7 @@ long kernel_clone(const kernel_clone_args* args) {
     SpinLockIrqSaveGuard g{tasklist_lock};
     p->parent = (flags & CLONE_PARENT) && parent->parent ? parent->parent : parent;
     list_add_tail(&p->sibling, &p->parent->children);
+    pgrp_fork(p, parent);
     attach_pid(p);
   }
   p->__state.store(TASK_UNINTERRUPTIBLE, std::memory_order_relaxed);

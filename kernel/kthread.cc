@@ -40,6 +40,7 @@ wait_queue_head task_exit_wait;
 void free_task(task_struct* p) {
   release_task_signals(p);
   exit_creds(p);
+  pgrp_release(p);
   free_kernel_stack(p->stack);
   free_pid(p->pid);
   p->~task_struct();

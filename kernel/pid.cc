@@ -5,8 +5,10 @@
  * Pid 0 is every idle task; pid 1 belongs to the boot path, which becomes
  * init. Every other task, kernel threads included, takes a pid when it is
  * created and gives it back when it is freed (a zombie keeps its pid until
- * it is reaped). pidmap_lock guards the bitmap; the hash is read and
- * changed under tasklist_lock.
+ * it is reaped); a number that also names a process group or session
+ * stays taken until the last member leaves (pid_users). pidmap_lock
+ * guards the bitmap and the counts; the hash is read and changed under
+ * tasklist_lock.
  */
 #include <kernel/process.h>
 
@@ -21,6 +23,9 @@ namespace {
 
 SpinLock pidmap_lock;
 CyclicIdAllocator<PID_MAX_DEFAULT> pidmap{2, RESERVED_PIDS};
+// Users of each pid number: its task, and the tasks in the process group
+// or session it names (under pidmap_lock). The number is free again at 0.
+uint32_t pid_users[PID_MAX_DEFAULT];
 
 constexpr unsigned kPidHashSize = 256;
 list_head pid_hash[kPidHashSize];
@@ -41,14 +46,24 @@ task_struct* child_reaper() { return init_task; }
 int alloc_pid() {
   SpinLockIrqSaveGuard g{pidmap_lock};
   const int pid = pidmap.alloc();
-  return pid < 0 ? -EAGAIN : pid;
+  if (pid < 0) return -EAGAIN;
+  pid_users[pid] = 1;
+  return pid;
 }
 
-void free_pid(int pid) {
-  if (pid < 2) return;
+void get_pid_nr(int nr) {
+  if (nr < 2) return;  // 0 and 1 (init) are never freed
   SpinLockIrqSaveGuard g{pidmap_lock};
-  pidmap.free(static_cast<unsigned>(pid));
+  pid_users[nr]++;
 }
+
+void put_pid_nr(int nr) {
+  if (nr < 2) return;
+  SpinLockIrqSaveGuard g{pidmap_lock};
+  if (--pid_users[nr] == 0) pidmap.free(static_cast<unsigned>(nr));
+}
+
+void free_pid(int pid) { put_pid_nr(pid); }
 
 unsigned nr_pids_used() {
   SpinLockIrqSaveGuard g{pidmap_lock};

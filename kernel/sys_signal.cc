@@ -6,11 +6,9 @@
  * kernel/signal_abi.h, where the host tests check them.
  *
  * Targets: pid > 0 is that process; -1 every process but init and the
- * caller; 0 and -pgrp a process group. There is no setpgid/setsid, so every
- * process is in the group it inherited from init (pgid 0, as under Linux
- * when the kernel starts init): kill(0, sig) reaches every process and
- * kill(-pgrp, sig) finds no group (ESRCH). Permission is Linux's
- * kill_ok_by_cred (check_kill_permission).
+ * caller; 0 the caller's process group, -pgrp that group (kernel/pgrp.cc).
+ * Permission is Linux's kill_ok_by_cred (check_kill_permission), and
+ * SIGCONT within a session.
  */
 #include <kernel/signal.h>
 
@@ -34,6 +32,7 @@ int check_kill_permission(int sig, const kernel_siginfo* info, task_struct* t) {
   if (!valid_signal(static_cast<unsigned long>(static_cast<unsigned>(sig)))) return -EINVAL;
   if (info->si_code > 0) return 0;  // from the kernel (SI_KERNEL & co), not a user's kill
   if (t->tgid == get_current()->tgid || kill_ok_by_cred(t)) return 0;
+  if (sig == SIGCONT && t->session == get_current()->session) return 0;  // job control within a session
   return -EPERM;
 }
 
@@ -55,26 +54,6 @@ int kill_proc_info(int sig, const kernel_siginfo* info, int pid) {
   return p ? group_send_sig_info(sig, info, p) : -ESRCH;
 }
 
-// Calls fn on every process in the tree under init (tasklist_lock held):
-// orphans are re-parented to init, so that is every process.
-template <typename Fn>
-void for_each_process(Fn fn) {
-  task_struct* root = child_reaper();
-  if (!root) return;
-  task_struct* p = root;
-  for (;;) {
-    fn(p);
-    if (!list_empty(&p->children)) {
-      p = container_of(p->children.next, &task_struct::sibling);
-      continue;
-    }
-    // Up until a next sibling exists.
-    while (p != root && p->sibling.next == &p->parent->children) p = p->parent;
-    if (p == root) return;
-    p = container_of(p->sibling.next, &task_struct::sibling);
-  }
-}
-
 int kill_something_info(int sig, const kernel_siginfo* info, int pid) {
   if (pid > 0) return kill_proc_info(sig, info, pid);
   if (pid == -__INT_MAX__ - 1) return -ESRCH;  // -INT_MIN overflows
@@ -90,18 +69,24 @@ int kill_something_info(int sig, const kernel_siginfo* info, int pid) {
     });
     return count ? ret : -ESRCH;
   }
-  if (pid < -1) return -ESRCH;  // no process group but the one everybody is in
-  // pid 0: the caller's process group, which is every process.
+  return kill_pgrp_info(sig, info, pid ? -pid : self->pgrp);
+}
+
+}  // namespace
+
+int kill_pgrp_info(int sig, const kernel_siginfo* info, int pgrp) {
   bool success = false;
   int ret = -ESRCH;
   for_each_process([&](task_struct* p) {
-    if (!p->sighand) return;
+    if (p->pgrp != pgrp || !p->sighand) return;
     const int err = group_send_sig_info(sig, info, p);
     success |= !err;
     ret = err;
   });
   return success ? 0 : ret;
 }
+
+namespace {
 
 long do_tkill(int tgid, int pid, int sig) {
   const kernel_siginfo info = user_siginfo(sig, SI_TKILL);

@@ -159,7 +159,7 @@ int stat_gen(inode* ino, ProcText* t) {
     mmput(info.mm);
   }
   t->printf("%d (%s) %c %d %d %d 0 -1 %u %lu 0 %lu 0 %lu 0 0 0 20 0 1 0 %lu %lu 0 %lu", info.pid, info.comm,
-            info.state, info.ppid, info.tgid, info.tgid, info.mm ? 0x400000u : 0x00200040u, min_flt, maj_flt,
+            info.state, info.ppid, info.pgrp, info.session, info.mm ? 0x400000u : 0x00200040u, min_flt, maj_flt,
             info.utime_ticks, info.start_time_ticks, c.total_vm << PAGE_SHIFT, ~0ul);
   // startcode endcode startstack kstkesp kstkeip signal blocked sigignore
   // sigcatch wchan nswap cnswap exit_signal processor rt_priority policy
@@ -182,6 +182,9 @@ int status_gen(inode* ino, ProcText* t) {
       break;
     case 'D':
       state = "D (disk sleep)";
+      break;
+    case 'T':
+      state = "T (stopped)";
       break;
     case 'Z':
       state = "Z (zombie)";

@@ -41,7 +41,7 @@ void proc_register_text(ProcKind kind, ProcGen gen);
 // A snapshot of what /proc shows of a process, taken under the task
 // locks. mm is referenced (mmput it) when want_mm and the process has one.
 struct ProcTaskInfo {
-  int pid, tgid, ppid;
+  int pid, tgid, ppid, pgrp, session;
   char comm[TASK_COMM_LEN];
   char state;  // R S D Z X
   unsigned long start_time_ticks, utime_ticks;  // in USER_HZ (100) ticks

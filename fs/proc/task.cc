@@ -8,6 +8,7 @@
  * seen here still has its users count above zero.
  */
 #include <kernel/process.h>
+#include <kernel/signal.h>
 #include <kernel/time.h>
 #include <lib/string.h>
 #include <mm/mmap.h>
@@ -20,6 +21,7 @@ char state_char(const task_struct* p) {
   if (p->zombie) return 'Z';
   const unsigned s = task_state(p);
   if (s & TASK_DEAD) return 'X';
+  if (p->signal && (p->signal->flags & SIGNAL_STOP_STOPPED) && (s & TASK_INTERRUPTIBLE)) return 'T';
   if (s & TASK_UNINTERRUPTIBLE) return 'D';
   if (s & TASK_INTERRUPTIBLE) return 'S';
   return 'R';
@@ -40,6 +42,8 @@ bool proc_task_info(int pid, ProcTaskInfo* out, bool want_mm, bool want_groups) 
   out->pid = p->pid;
   out->tgid = p->tgid ? p->tgid : p->pid;
   out->ppid = p->parent ? p->parent->pid : 0;
+  out->pgrp = p->pgrp;
+  out->session = p->session;
   memcpy(out->comm, p->comm, sizeof(out->comm));
   out->comm[sizeof(out->comm) - 1] = 0;
   out->state = state_char(p);

@@ -69,6 +69,10 @@ consteval std::array<syscall_fn, __NR_syscalls> make_table() {
   t[__NR_clone] = syscall_entry<sys_clone>;
   t[__NR_wait4] = syscall_entry<sys_wait4>;
   t[__NR_execve] = syscall_entry<sys_execve>;
+  t[__NR_setpgid] = syscall_entry<sys_setpgid>;
+  t[__NR_getpgid] = syscall_entry<sys_getpgid>;
+  t[__NR_getsid] = syscall_entry<sys_getsid>;
+  t[__NR_setsid] = syscall_entry<sys_setsid>;
   // identity, limits, system
   t[__NR_getpid] = syscall_entry<sys_getpid>;
   t[__NR_getppid] = syscall_entry<sys_getppid>;

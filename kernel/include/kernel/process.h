@@ -17,6 +17,8 @@
 
 #include <kernel/sched.h>
 #include <kernel/spinlock.h>
+#include <lib/container_of.h>
+#include <lib/list.h>
 
 extern SpinLock tasklist_lock;
 
@@ -34,6 +36,10 @@ task_struct* find_task_by_pid(int pid);
 // The smallest pid above `after` in the hash, or -1 (/proc's readdir);
 // caller holds tasklist_lock.
 int next_task_pid(int after);
+// A pid number used as a process group or session id stays allocated
+// until its last user lets go (free_pid is the task's own put).
+void get_pid_nr(int nr);
+void put_pid_nr(int nr);
 // Pids in use (tests).
 unsigned nr_pids_used();
 // The boot path keeps pid 1 (it becomes init).
@@ -78,6 +84,37 @@ long kernel_clone(const kernel_clone_args* args);
 // parent waiting for that is released.
 void mm_release(task_struct* tsk);
 void complete_vfork_done(std::atomic<bool>* done);
+
+// ---- process groups and sessions (kernel/pgrp.cc) ----
+// Calls fn(p) on every user process, zombies included (tasklist_lock
+// held): the tree under init, where every orphan is re-parented.
+template <typename Fn>
+void for_each_process(Fn fn) {
+  task_struct* root = child_reaper();
+  if (!root) return;
+  task_struct* p = root;
+  for (;;) {
+    fn(p);
+    if (!list_empty(&p->children)) {
+      p = container_of(p->children.next, &task_struct::sibling);
+      continue;
+    }
+    while (p != root && p->sibling.next == &p->parent->children) p = p->parent;
+    if (p == root) return;
+    p = container_of(p->sibling.next, &task_struct::sibling);
+  }
+}
+// fork: p joins parent's group and session; reap: it leaves them.
+void pgrp_fork(task_struct* p, const task_struct* parent);
+void pgrp_release(task_struct* p);
+// Would group pgrp be orphaned (no member with a parent in another group
+// of its session) without `ignored`? tasklist_lock held.
+bool will_become_orphaned_pgrp(int pgrp, const task_struct* ignored);
+bool is_current_pgrp_orphaned();
+// tsk exits (parent null) or loses parent to a reparenting: if that
+// orphans its group and the group has a stopped member, SIGHUP and
+// SIGCONT to the group (tasklist_lock held).
+void kill_orphaned_pgrp(task_struct* tsk, task_struct* parent);
 
 // Default resource limits (Linux's INIT_RLIMITS).
 void init_task_rlimits(task_struct* p);

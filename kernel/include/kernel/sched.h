@@ -47,6 +47,7 @@ constexpr unsigned EXIT_ZOMBIE = 0x0020;  // off its CPU for good: the joiner ma
 // flags
 constexpr unsigned PF_IDLE = 0x00000002;
 constexpr unsigned PF_EXITING = 0x00000004;  // exiting: takes no more signals
+constexpr unsigned PF_FORKNOEXEC = 0x00000040;  // forked and not yet exec'd (setpgid's EACCES)
 constexpr unsigned PF_KTHREAD = 0x00200000;
 
 constexpr size_t TASK_COMM_LEN = 16;
@@ -109,6 +110,9 @@ struct task_struct {
   int exit_signal = 0;          // sent to the parent at exit (SIGCHLD for fork)
   bool zombie = false;          // exited, wait status in exit_code, not reaped yet
   task_struct* parent = nullptr;
+  int pgrp = 0;                 // process group and session ids (kernel/pgrp.cc)
+  int session = 0;
+  bool session_leader = false;  // it made its session with setsid
   list_head children;           // its children, through their `sibling`
   list_head sibling;
   list_head pid_chain;          // pid hash bucket (kernel/pid.cc)

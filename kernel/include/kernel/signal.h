@@ -96,6 +96,9 @@ constexpr int SEND_SIG_NOINFO = 0, SEND_SIG_PRIV = 1;
 // the calling task). 0, or -ESRCH when p has no signal state (exited).
 int send_sig(int sig, task_struct* p, int priv);
 int send_sig_info(int sig, const kernel_siginfo* info, task_struct* p, PidType type);
+// Sends sig to every process in group pgrp (tasklist_lock held): 0 if it
+// reached one, else the last error (-ESRCH: an empty group).
+int kill_pgrp_info(int sig, const kernel_siginfo* info, int pgrp);
 // Drops the signals in mask from p, their queued siginfos too (siglock held).
 void flush_sigqueue_mask(signal_struct* s, uint64_t mask, sigpending* p);
 // The siginfo of a signal the calling task sends (kill: SI_USER, tkill:

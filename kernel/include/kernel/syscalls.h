@@ -27,6 +27,12 @@ long sys_clone(unsigned long clone_flags, unsigned long newsp, uintptr_t uparent
 long sys_execve(uintptr_t ufilename, uintptr_t uargv, uintptr_t uenvp);
 long sys_set_tid_address(uintptr_t utidptr);
 
+// ---- process groups and sessions (kernel/pgrp.cc) ----
+long sys_setpgid(int pid, int pgid);
+long sys_getpgid(int pid);
+long sys_getsid(int pid);
+long sys_setsid();
+
 // ---- credentials (kernel/sys_cred.cc) ----
 long sys_getuid();
 long sys_geteuid();
