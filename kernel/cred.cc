@@ -124,93 +124,80 @@ bool cred_in_group(const cred* c, kgid_t gid) { return gid == c->fsgid || groups
 // Linux's rules, with CAP_SETUID/CAP_SETGID = euid 0 (kernel/cred.h).
 // Whenever the effective id changes, the file-system id follows it.
 
-int cred_setuid(cred* nw, const cred* old, kuid_t uid) {
-  if (!id_valid(uid)) return -EINVAL;
+namespace {
+
+// One family of ids (the uids or the gids) of a cred: the rules are the
+// same for both, with CAP_SETUID or CAP_SETGID (both euid 0 here).
+struct IdFamily {
+  uint32_t cred::*real;
+  uint32_t cred::*eff;
+  uint32_t cred::*saved;
+  uint32_t cred::*fs;
+};
+constexpr IdFamily kUids{&cred::uid, &cred::euid, &cred::suid, &cred::fsuid};
+constexpr IdFamily kGids{&cred::gid, &cred::egid, &cred::sgid, &cred::fsgid};
+
+int set_id(const IdFamily& f, cred* nw, const cred* old, uint32_t id) {
+  if (!id_valid(id)) return -EINVAL;
   if (cred_capable_setid(old)) {
-    nw->uid = nw->suid = uid;  // privileged: all of them
-  } else if (uid != old->uid && uid != old->suid) {
+    nw->*f.real = nw->*f.saved = id;  // privileged: all of them
+  } else if (id != old->*f.real && id != old->*f.saved) {
     return -EPERM;
   }
-  nw->euid = nw->fsuid = uid;
+  nw->*f.eff = nw->*f.fs = id;
   return 0;
 }
 
-int cred_setreuid(cred* nw, const cred* old, kuid_t ruid, kuid_t euid) {
+int set_re_id(const IdFamily& f, cred* nw, const cred* old, uint32_t real, uint32_t eff) {
   const bool cap = cred_capable_setid(old);
-  if (ruid != INVALID_UID) {
-    if (ruid != old->uid && ruid != old->euid && !cap) return -EPERM;
-    nw->uid = ruid;
+  if (real != INVALID_UID) {
+    if (real != old->*f.real && real != old->*f.eff && !cap) return -EPERM;
+    nw->*f.real = real;
   }
-  if (euid != INVALID_UID) {
-    if (euid != old->uid && euid != old->euid && euid != old->suid && !cap) return -EPERM;
-    nw->euid = euid;
+  if (eff != INVALID_UID) {
+    if (eff != old->*f.real && eff != old->*f.eff && eff != old->*f.saved && !cap) return -EPERM;
+    nw->*f.eff = eff;
   }
   // The saved id follows the effective one when the real id is set or the
   // effective one moves away from the old real id.
-  if (ruid != INVALID_UID || (euid != INVALID_UID && euid != old->uid)) nw->suid = nw->euid;
-  nw->fsuid = nw->euid;
+  if (real != INVALID_UID || (eff != INVALID_UID && eff != old->*f.real)) nw->*f.saved = nw->*f.eff;
+  nw->*f.fs = nw->*f.eff;
   return 0;
 }
 
+int set_res_id(const IdFamily& f, cred* nw, const cred* old, uint32_t real, uint32_t eff, uint32_t saved) {
+  auto is_new = [&](uint32_t id) {
+    return id != INVALID_UID && id != old->*f.real && id != old->*f.eff && id != old->*f.saved;
+  };
+  if ((is_new(real) || is_new(eff) || is_new(saved)) && !cred_capable_setid(old)) return -EPERM;
+  if (real != INVALID_UID) nw->*f.real = real;
+  if (eff != INVALID_UID) nw->*f.eff = eff;
+  if (saved != INVALID_UID) nw->*f.saved = saved;
+  nw->*f.fs = nw->*f.eff;
+  return 0;
+}
+
+bool set_fs_id(const IdFamily& f, cred* nw, const cred* old, uint32_t id) {
+  if (!id_valid(id) || id == old->*f.fs) return false;
+  if (id != old->*f.real && id != old->*f.eff && id != old->*f.saved && !cred_capable_setid(old)) return false;
+  nw->*f.fs = id;
+  return true;
+}
+
+}  // namespace
+
+int cred_setuid(cred* nw, const cred* old, kuid_t uid) { return set_id(kUids, nw, old, uid); }
+int cred_setgid(cred* nw, const cred* old, kgid_t gid) { return set_id(kGids, nw, old, gid); }
+int cred_setreuid(cred* nw, const cred* old, kuid_t ruid, kuid_t euid) { return set_re_id(kUids, nw, old, ruid, euid); }
+int cred_setregid(cred* nw, const cred* old, kgid_t rgid, kgid_t egid) { return set_re_id(kGids, nw, old, rgid, egid); }
 int cred_setresuid(cred* nw, const cred* old, kuid_t ruid, kuid_t euid, kuid_t suid) {
-  auto is_new = [old](kuid_t id) { return id != INVALID_UID && id != old->uid && id != old->euid && id != old->suid; };
-  if ((is_new(ruid) || is_new(euid) || is_new(suid)) && !cred_capable_setid(old)) return -EPERM;
-  if (ruid != INVALID_UID) nw->uid = ruid;
-  if (euid != INVALID_UID) nw->euid = euid;
-  if (suid != INVALID_UID) nw->suid = suid;
-  nw->fsuid = nw->euid;
-  return 0;
+  return set_res_id(kUids, nw, old, ruid, euid, suid);
 }
-
-int cred_setgid(cred* nw, const cred* old, kgid_t gid) {
-  if (!id_valid(gid)) return -EINVAL;
-  if (cred_capable_setid(old)) {
-    nw->gid = nw->sgid = gid;
-  } else if (gid != old->gid && gid != old->sgid) {
-    return -EPERM;
-  }
-  nw->egid = nw->fsgid = gid;
-  return 0;
-}
-
-int cred_setregid(cred* nw, const cred* old, kgid_t rgid, kgid_t egid) {
-  const bool cap = cred_capable_setid(old);
-  if (rgid != INVALID_GID) {
-    if (rgid != old->gid && rgid != old->egid && !cap) return -EPERM;
-    nw->gid = rgid;
-  }
-  if (egid != INVALID_GID) {
-    if (egid != old->gid && egid != old->egid && egid != old->sgid && !cap) return -EPERM;
-    nw->egid = egid;
-  }
-  if (rgid != INVALID_GID || (egid != INVALID_GID && egid != old->gid)) nw->sgid = nw->egid;
-  nw->fsgid = nw->egid;
-  return 0;
-}
-
 int cred_setresgid(cred* nw, const cred* old, kgid_t rgid, kgid_t egid, kgid_t sgid) {
-  auto is_new = [old](kgid_t id) { return id != INVALID_GID && id != old->gid && id != old->egid && id != old->sgid; };
-  if ((is_new(rgid) || is_new(egid) || is_new(sgid)) && !cred_capable_setid(old)) return -EPERM;
-  if (rgid != INVALID_GID) nw->gid = rgid;
-  if (egid != INVALID_GID) nw->egid = egid;
-  if (sgid != INVALID_GID) nw->sgid = sgid;
-  nw->fsgid = nw->egid;
-  return 0;
+  return set_res_id(kGids, nw, old, rgid, egid, sgid);
 }
-
-bool cred_setfsuid(cred* nw, const cred* old, kuid_t uid) {
-  if (!id_valid(uid) || uid == old->fsuid) return false;
-  if (uid != old->uid && uid != old->euid && uid != old->suid && !cred_capable_setid(old)) return false;
-  nw->fsuid = uid;
-  return true;
-}
-
-bool cred_setfsgid(cred* nw, const cred* old, kgid_t gid) {
-  if (!id_valid(gid) || gid == old->fsgid) return false;
-  if (gid != old->gid && gid != old->egid && gid != old->sgid && !cred_capable_setid(old)) return false;
-  nw->fsgid = gid;
-  return true;
-}
+bool cred_setfsuid(cred* nw, const cred* old, kuid_t uid) { return set_fs_id(kUids, nw, old, uid); }
+bool cred_setfsgid(cred* nw, const cred* old, kgid_t gid) { return set_fs_id(kGids, nw, old, gid); }
 
 bool cred_exec(cred* nw, unsigned mode, kuid_t file_uid, kgid_t file_gid) {
   constexpr unsigned S_ISUID_ = 04000, S_ISGID_ = 02000, S_IXGRP_ = 00010;
