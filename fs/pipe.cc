@@ -6,7 +6,9 @@
  *          is there (at most count); 0 once every writer is gone
  *   write  blocks while full and a reader exists; a write of at most
  *          kPipeBuf (4096) bytes is atomic (waits for room for all of it);
- *          -EPIPE when no reader is left
+ *          -EPIPE and SIGPIPE when no reader is left
+ *   a signal ends a blocked read or write: -ERESTARTSYS, or what was
+ *          written so far; poll: pipe_poll
  *   O_NONBLOCK: -EAGAIN instead of blocking; lseek/pread: -ESPIPE
  *
  * One inode per pipe in an internal "pipefs" super block, never linked
@@ -19,6 +21,8 @@
 #include <new>
 
 #include <asm/uaccess.h>
+#include <fs/poll.h>
+#include <kernel/signal.h>
 #include <kernel/syscalls.h>
 #include <kernel/wait.h>
 #include <lib/string.h>
@@ -49,18 +53,25 @@ void pipe_evict(inode* ino) {
 }
 
 // Sleeps on wq until cond() (checked under p->lock, which is dropped while
-// asleep). The caller holds p->lock and holds it again on return.
+// asleep). The caller holds p->lock and holds it again on return. False
+// when a signal ended the wait first.
 template <typename Cond>
-void pipe_wait(pipe_inode_info* p, wait_queue_head* wq, Cond cond) {
+bool pipe_wait(pipe_inode_info* p, wait_queue_head* wq, Cond cond) {
   wait_queue_entry w;
+  bool ok = true;
   for (;;) {
     prepare_to_wait(wq, &w, TASK_INTERRUPTIBLE);
     if (cond()) break;
+    if (signal_pending(get_current())) {
+      ok = false;
+      break;
+    }
     p->lock.unlock();
     schedule();
     p->lock.lock();
   }
   finish_wait(wq, &w);
+  return ok;
 }
 
 long pipe_read(file* f, char* buf, size_t count, loff_t*) {
@@ -69,7 +80,7 @@ long pipe_read(file* f, char* buf, size_t count, loff_t*) {
   if (p->len == 0) {
     if (p->writers == 0) return 0;
     if (f->f_flags & O_NONBLOCK) return -EAGAIN;
-    pipe_wait(p, &p->rd_wait, [p] { return p->len > 0 || p->writers == 0; });
+    if (!pipe_wait(p, &p->rd_wait, [p] { return p->len > 0 || p->writers == 0; })) return -ERESTARTSYS;
     if (p->len == 0) return 0;
   }
   const size_t n = count < p->len ? count : p->len;
@@ -89,13 +100,17 @@ long pipe_write(file* f, const char* buf, size_t count, loff_t*) {
   VfsMutexGuard g{p->lock};
   size_t done = 0;
   while (done < count) {
-    if (p->readers == 0) return done ? static_cast<long>(done) : -EPIPE;
+    if (p->readers == 0) {
+      send_sig(SIGPIPE, get_current(), 0);
+      return done ? static_cast<long>(done) : -EPIPE;
+    }
     const size_t left = count - done;
     // Room needed before writing: all of an atomic write, else one byte.
     const size_t need = count <= kPipeBuf ? left : 1;
     if (kPipeSize - p->len < need) {
       if (f->f_flags & O_NONBLOCK) return done ? static_cast<long>(done) : -EAGAIN;
-      pipe_wait(p, &p->wr_wait, [p, need] { return kPipeSize - p->len >= need || p->readers == 0; });
+      if (!pipe_wait(p, &p->wr_wait, [p, need] { return kPipeSize - p->len >= need || p->readers == 0; }))
+        return done ? static_cast<long>(done) : -ERESTARTSYS;
       continue;
     }
     size_t n = kPipeSize - p->len < left ? kPipeSize - p->len : left;
@@ -122,11 +137,31 @@ void pipe_release(inode*, file* f) {
   wake_up_all(&p->wr_wait);
 }
 
+// Linux's pipe_poll: readable with data, HUP once no writer is left;
+// writable with room for an atomic write, ERR once no reader is left.
+unsigned pipe_poll(file* f, poll_table* pt) {
+  pipe_inode_info* p = pipe_of(f);
+  if (f->f_mode & FMODE_READ) poll_wait(f, &p->rd_wait, pt);
+  if (f->f_mode & FMODE_WRITE) poll_wait(f, &p->wr_wait, pt);
+  VfsMutexGuard g{p->lock};
+  unsigned mask = 0;
+  if (f->f_mode & FMODE_READ) {
+    if (p->len) mask |= POLLIN_K | POLLRDNORM_K;
+    if (!p->writers) mask |= POLLHUP_K;
+  }
+  if (f->f_mode & FMODE_WRITE) {
+    if (kPipeSize - p->len >= kPipeBuf) mask |= POLLOUT_K | POLLWRNORM_K;
+    if (!p->readers) mask |= POLLERR_K;
+  }
+  return mask;
+}
+
 const file_operations pipe_fops = {
     .read = pipe_read,
     .write = pipe_write,
     .llseek = no_llseek,
     .release = pipe_release,
+    .poll = pipe_poll,
 };
 
 // Both ends of a new pipe (two files on one inode), or an errno.

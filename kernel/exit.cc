@@ -13,9 +13,12 @@
  *      until the parent reaps it in wait4, which also waits for that last
  *      switch to be over (task_reap) before freeing them and the pid.
  *
- * wait4 sleeps on one global queue, child_exit_wait, that every exit
- * wakes: simpler than a queue per process and correct, since each waiter
- * re-checks its own children under tasklist_lock.
+ * wait4 sleeps on one global queue, child_exit_wait, that every exit,
+ * stop and continue wakes: simpler than a queue per process and correct,
+ * since each waiter re-checks its own children under tasklist_lock. It
+ * also reports stops (WUNTRACED) and continues (WCONTINUED), once each.
+ * A child whose parent ignores SIGCHLD (or set SA_NOCLDWAIT) is not left
+ * a zombie: it leaves the tree at exit and the reaper thread frees it.
  */
 #include <kernel/process.h>
 
@@ -24,6 +27,7 @@
 #include <asm/uaccess.h>
 #include <fs/fdtable.h>
 #include <kernel/errno.h>
+#include <kernel/kthread.h>
 #include <kernel/panic.h>
 #include <kernel/power.h>
 #include <kernel/printk.h>
@@ -66,13 +70,66 @@ void forget_original_parent(task_struct* tsk) {
   }
 }
 
+// Children nobody waits for (the parent ignores SIGCHLD or set
+// SA_NOCLDWAIT) leave the tree at exit; this thread frees each once it is
+// off its CPU (task_reap), which the dying task cannot do itself.
+SpinLock reap_lock;
+list_head reap_list;  // through task->sibling
+wait_queue_head reap_wait;
+
+int reaper_thread(void*) {
+  for (;;) {
+    task_struct* p = nullptr;
+    wait_event(reap_wait, [&p] {
+      SpinLockIrqSaveGuard g{reap_lock};
+      if (list_empty(&reap_list)) return false;
+      p = container_of(reap_list.next, &task_struct::sibling);
+      list_del_init(&p->sibling);
+      return true;
+    });
+    task_reap(p);
+  }
+}
+
 void exit_notify(task_struct* tsk, int status) {
-  SpinLockIrqSaveGuard g{tasklist_lock};
-  forget_original_parent(tsk);
-  kill_orphaned_pgrp(tsk, nullptr);
-  tsk->exit_code = status;
-  tsk->zombie = true;
-  if (tsk->exit_signal) do_notify_parent(tsk, tsk->exit_signal);
+  bool autoreap = false;
+  {
+    SpinLockIrqSaveGuard g{tasklist_lock};
+    forget_original_parent(tsk);
+    kill_orphaned_pgrp(tsk, nullptr);
+    tsk->exit_code = status;
+    tsk->zombie = true;
+    if (tsk->exit_signal) autoreap = do_notify_parent(tsk, tsk->exit_signal);
+    if (autoreap && tsk->parent) {
+      list_del_init(&tsk->sibling);  // never a zombie for its parent
+      detach_pid(tsk);
+    } else {
+      autoreap = false;
+    }
+  }
+  if (autoreap) {
+    SpinLockIrqSaveGuard g{reap_lock};
+    list_add_tail(&tsk->sibling, &reap_list);
+  }
+  if (autoreap) wake_up_all(&reap_wait);
+}
+
+// A stopped child not yet reported (WUNTRACED), or a continued one
+// (WCONTINUED): its wait status, 0 if neither. Reporting consumes it.
+int take_stop_report(task_struct* c, int options) {
+  TaskSighandLock l{c};
+  if (!l.sighand()) return 0;
+  signal_struct* s = c->signal;
+  if ((options & WUNTRACED) && (s->flags & SIGNAL_STOP_STOPPED) && s->stop_code) {
+    const int st = (s->stop_code << 8) | 0x7f;
+    s->stop_code = 0;
+    return st;
+  }
+  if ((options & WCONTINUED) && (s->flags & SIGNAL_STOP_CONTINUED)) {
+    s->flags &= ~SIGNAL_STOP_CONTINUED;
+    return 0xffff;
+  }
+  return 0;
 }
 
 }  // namespace
@@ -118,13 +175,20 @@ void do_exit(long code) {
     machine_exit(status_to_shell(status));
   }
   exit_notify(tsk, status);
-  wake_up_all(&child_exit_wait);
+  wake_up_parent();
   set_current_state(TASK_DEAD);
   schedule();
   panic("do_exit: %s (pid %d) ran after its last switch", tsk->comm, tsk->pid);
 }
 
 void do_group_exit(int exit_code) { do_exit(exit_code); }
+
+void wake_up_parent() { wake_up_all(&child_exit_wait); }
+
+void reaper_init() {
+  INIT_LIST_HEAD(&reap_list);
+  if (!kthread_run(reaper_thread, nullptr, "kreaper")) panic("exit: cannot start the reaper thread");
+}
 
 long sys_exit(int error_code) { do_exit(exit_status_exited(error_code)); }
 
@@ -140,6 +204,7 @@ long kernel_wait4(int pid, int* status, int options) {
   for (;;) {
     prepare_to_wait(&child_exit_wait, &w, TASK_INTERRUPTIBLE);
     bool any = false;
+    int reported = 0, report = 0;
     {
       SpinLockIrqSaveGuard g{tasklist_lock};
       for (list_head* e = self->children.next; e != &self->children; e = e->next) {
@@ -152,10 +217,19 @@ long kernel_wait4(int pid, int* status, int options) {
           detach_pid(c);
           break;
         }
+        if ((options & (WUNTRACED | WCONTINUED)) && (report = take_stop_report(c, options)) != 0) {
+          reported = c->pid;
+          break;
+        }
       }
     }
     if (found) {
       ret = found->pid;
+      break;
+    }
+    if (reported) {
+      if (status) *status = report;
+      ret = reported;
       break;
     }
     if (!any) {

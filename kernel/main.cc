@@ -23,6 +23,7 @@
 #include <kernel/percpu.h>
 #include <kernel/power.h>
 #include <kernel/printk.h>
+#include <kernel/process.h>
 #include <kernel/random.h>
 #include <kernel/rtc.h>
 #include <kernel/sched.h>
@@ -74,6 +75,7 @@ void run_init(int selftest_verdict) {
   // Linux panics on too many; init gets the first ones here.
   if (dropped) pr_warn("init: %zu arguments after \"--\" left out (at most %zu)\n", dropped, MAX_INIT_ARGS);
   const char* const envp[] = {"HOME=/", "TERM=linux", nullptr};
+  reaper_init();
   const int err = kernel_execve(path, argv, envp);
   if (err == -ENOENT && !given) {
     pr_info("No %s in the root file system: the self-test verdict is the exit status\n", path);
@@ -82,6 +84,11 @@ void run_init(int selftest_verdict) {
   if (err) {
     pr_err("Failed to execute %s (error %d)\n", path, err);
     machine_exit(selftest_verdict ? selftest_verdict : 1);
+  }
+  // init takes only the signals it handles (SIGNAL_UNKILLABLE).
+  {
+    TaskSighandLock l{self};
+    self->signal->flags |= SIGNAL_UNKILLABLE;
   }
   pr_info("Run %s as init process\n", path);
   ret_to_user(current_pt_regs());

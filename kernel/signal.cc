@@ -18,11 +18,14 @@
  *   complete_signal   unless blocked: sigpending flag, wake an
  *                     interruptible sleeper
  *
- * Stop and continue, simplified: a stop signal's default action stops the
- * whole process in get_signal (an interruptible sleep) until SIGCONT or
- * SIGKILL arrives, but the parent is not told (no SIGCHLD with
- * CLD_STOPPED/CLD_CONTINUED, wait4 does not report WUNTRACED/WCONTINUED)
- * and SIGTSTP/SIGTTIN/SIGTTOU are not discarded for orphaned process groups.
+ * Stop and continue: a stop signal's default action stops the whole
+ * process in get_signal (an interruptible sleep) until SIGCONT or SIGKILL
+ * arrives; the stop is recorded (signal->stop_code) for wait4(WUNTRACED)
+ * and told to the parent with SIGCHLD/CLD_STOPPED. SIGCONT marks the
+ * process continued (for wait4(WCONTINUED)); the continued task itself
+ * sends its parent SIGCHLD/CLD_CONTINUED (SA_NOCLDSTOP: neither). A
+ * SIGTSTP/SIGTTIN/SIGTTOU whose default action would stop a process of an
+ * orphaned process group is discarded.
  */
 #include <kernel/signal.h>
 
@@ -108,7 +111,10 @@ bool prepare_signal(int sig, task_struct* p, bool force) {
     flush_sigqueue_mask(s, SIG_KERNEL_STOP_MASK, &s->shared_pending);
     flush_sigqueue_mask(s, SIG_KERNEL_STOP_MASK, &p->pending);
     if (s->flags & SIGNAL_STOP_STOPPED) {
-      s->flags &= ~SIGNAL_STOP_STOPPED;
+      // Reported by the continued task itself (get_signal), which may
+      // take its parent's locks; the sender holds ours.
+      s->flags = (s->flags & ~SIGNAL_STOP_STOPPED) | SIGNAL_STOP_CONTINUED | SIGNAL_CLD_CONTINUED;
+      s->stop_code = 0;
       wake_up_state(p, TASK_INTERRUPTIBLE);
     }
   }
@@ -234,6 +240,10 @@ long runtime_clock_t(const task_struct* t) {
 
 }  // namespace
 
+int dequeue_signal_locked(const kernel_sigset_t* mask, kernel_siginfo* info) {
+  return dequeue_signal(get_current(), mask, info);
+}
+
 void flush_sigqueue_mask(signal_struct* s, uint64_t mask, sigpending* p) {
   if (!(p->signal.sig & mask)) return;
   sigdelsetmask(&p->signal, mask);
@@ -355,6 +365,25 @@ bool do_notify_parent(task_struct* tsk, int sig) {
   return autoreap;
 }
 
+void do_notify_parent_cldstop(task_struct* tsk, int why, int sig) {
+  {
+    SpinLockIrqSaveGuard g{tasklist_lock};
+    task_struct* parent = tsk->parent;
+    if (!parent) return;
+    kernel_siginfo info;
+    info.si_signo = SIGCHLD;
+    info.si_code = why;
+    info._sifields._sigchld.pid = tsk->tgid;
+    info._sifields._sigchld.uid = task_cred_ids(tsk).uid;
+    info._sifields._sigchld.status = sig;
+    info._sifields._sigchld.utime = runtime_clock_t(tsk);
+    TaskSighandLock l{parent};
+    if (l.sighand() && !(l.sighand()->action[SIGCHLD - 1].sa.sa_flags & SA_NOCLDSTOP))
+      send_signal_locked(SIGCHLD, &info, parent, PidType::TGID, false);
+  }
+  wake_up_parent();
+}
+
 // ---- the receiving task --------------------------------------------------------
 
 void set_current_blocked(const kernel_sigset_t* set) {
@@ -388,6 +417,12 @@ bool get_signal(ksignal* ksig) {
       sh->siglock.unlock();
       arch_local_irq_restore(flags);
     };
+    if (t->signal->flags & SIGNAL_CLD_CONTINUED) {
+      t->signal->flags &= ~SIGNAL_CLD_CONTINUED;
+      unlock();
+      do_notify_parent_cldstop(t, CLD_CONTINUED, SIGCONT);
+      continue;
+    }
     if ((t->signal->flags & SIGNAL_STOP_STOPPED) && !sigkill_pending(t)) {
       // Stopped: sleep until SIGCONT clears the flag or SIGKILL comes
       // (each sender takes the siglock, so neither wakeup is lost).
@@ -421,8 +456,22 @@ bool get_signal(ksignal* ksig) {
       continue;
     }
     if (action == SigDefault::Stop) {
-      t->signal->flags |= SIGNAL_STOP_STOPPED;
+      if (signr != SIGSTOP) {
+        // POSIX: SIGTSTP, SIGTTIN and SIGTTOU do not stop a process of an
+        // orphaned group (nobody would continue it): discarded.
+        unlock();
+        if (is_current_pgrp_orphaned()) continue;
+        arch_local_irq_save();
+        sh->siglock.lock();
+        if (t->signal->flags & SIGNAL_CLD_CONTINUED) {  // a SIGCONT came meanwhile: it wins
+          unlock();
+          continue;
+        }
+      }
+      t->signal->flags = (t->signal->flags | SIGNAL_STOP_STOPPED) & ~SIGNAL_STOP_CONTINUED;
+      t->signal->stop_code = signr;
       unlock();
+      do_notify_parent_cldstop(t, CLD_STOPPED, signr);
       continue;
     }
     // Terminate (a core-dump signal too: no core is written, so the

@@ -16,6 +16,7 @@
 #include <asm/uaccess.h>
 #include <kernel/process.h>
 #include <kernel/syscalls.h>
+#include <kernel/time.h>
 #include <lib/container_of.h>
 
 namespace {
@@ -202,6 +203,63 @@ long sys_rt_sigsuspend(uintptr_t unewset, size_t sigsetsize) {
   // signal code puts it back.
   t->restore_sigmask = true;
   return -ERESTARTNOHAND;
+}
+
+// Linux's do_sigtimedwait: a pending signal of the set now, or after
+// sleeping with the set unblocked until one comes (its number), the
+// timeout passes (-EAGAIN) or another signal interrupts (-EINTR, not
+// restarted).
+long sys_rt_sigtimedwait(uintptr_t uthese, uintptr_t uinfo, uintptr_t uts, size_t sigsetsize) {
+  if (sigsetsize != sizeof(kernel_sigset_t)) return -EINVAL;
+  kernel_sigset_t these;
+  if (copy_from_user(&these, uthese, sizeof(these))) return -EFAULT;
+  struct {
+    int64_t tv_sec, tv_nsec;
+  } ts{};
+  long ticks = MAX_SCHEDULE_TIMEOUT;
+  if (uts) {
+    if (copy_from_user(&ts, uts, sizeof(ts))) return -EFAULT;
+    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000) return -EINVAL;
+    const int64_t tick_ns = 1000000000 / HZ;
+    const int64_t max_sec = (MAX_SCHEDULE_TIMEOUT / HZ) - 1;
+    ticks = ts.tv_sec >= max_sec ? MAX_SCHEDULE_TIMEOUT
+                                 : static_cast<long>((ts.tv_sec * 1000000000 + ts.tv_nsec + tick_ns - 1) / tick_ns);
+    if (ticks && ticks != MAX_SCHEDULE_TIMEOUT) ticks++;  // the current tick is partly over
+  }
+  sigdelsetmask(&these, SIG_KERNEL_ONLY_MASK);
+  kernel_sigset_t mask;  // what dequeue skips: everything but the set
+  mask.sig = ~these.sig;
+  task_struct* t = get_current();
+  kernel_siginfo info;
+  int sig = 0;
+  bool interrupted = false;
+  {
+    SpinLockIrqSaveGuard g{t->sighand->siglock};
+    sig = dequeue_signal_locked(&mask, &info);
+  }
+  if (!sig && ticks) {
+    const kernel_sigset_t real_blocked = t->blocked;
+    kernel_sigset_t waiting;
+    sigandsets(&waiting, &t->blocked, &mask);  // the set unblocked while asleep
+    set_current_blocked(&waiting);
+    for (;;) {
+      set_current_state(TASK_INTERRUPTIBLE);
+      if (signal_pending(t)) {
+        interrupted = true;
+        break;
+      }
+      ticks = schedule_timeout(ticks);
+      if (!ticks) break;
+    }
+    __set_current_state(TASK_RUNNING);
+    set_current_blocked(&real_blocked);
+    SpinLockIrqSaveGuard g{t->sighand->siglock};
+    sig = dequeue_signal_locked(&mask, &info);
+  }
+  if (!sig) return interrupted ? -EINTR : -EAGAIN;
+  if (uinfo && (copy_to_user(uinfo, &info, sizeof(info)) || clear_user(uinfo + sizeof(info), SI_MAX_SIZE - sizeof(info))))
+    return -EFAULT;
+  return sig;
 }
 
 long sys_sigaltstack(uintptr_t uss, uintptr_t uoss) {

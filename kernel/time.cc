@@ -18,6 +18,7 @@
 #include <asm/irqflags.h>
 #include <asm/sbi.h>
 #include <asm/traps.h>
+#include <kernel/console.h>
 #include <kernel/devicetree.h>
 #include <kernel/percpu.h>
 #include <kernel/printk.h>
@@ -92,6 +93,7 @@ void handle_timer_interrupt() {
   arm(next);
   rcu_sched_clock_irq();
   run_local_timers();
+  if (c->id == 0) tty_console_tick();  // the console's input has no interrupt: polled here
   scheduler_tick();
   // Idle per-CPU objects and free slabs go back every few seconds.
   slab_reap_tick(now / (tb_hz >= 1000 ? tb_hz / 1000 : 1));

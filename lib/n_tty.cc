@@ -13,6 +13,22 @@ void LineDiscipline::push_bound() {
 
 size_t LineDiscipline::receive(char c, const termios_k& t, char* echo) {
   const bool echo_on = t.c_lflag & ECHO;
+  const auto uc = static_cast<uint8_t>(c);
+  if (t.c_lflag & ISIG) {
+    // A disabled character is 0 (_POSIX_VDISABLE).
+    const int sig = uc && uc == t.c_cc[VINTR]   ? SIGINT_NR
+                    : uc && uc == t.c_cc[VQUIT] ? SIGQUIT_NR
+                    : uc && uc == t.c_cc[VSUSP] ? SIGTSTP_NR
+                                                : 0;
+    if (sig) {
+      signal_ = sig;
+      if (!(t.c_lflag & NOFLSH)) flush();
+      if (!echo_on) return 0;
+      echo[0] = '^';
+      echo[1] = static_cast<char>(uc ^ 0x40);  // ^C, ^\, ^Z
+      return 2;
+    }
+  }
   if ((t.c_iflag & ICRNL) && c == '\r') c = '\n';
   if (!(t.c_lflag & ICANON)) {
     if (len_ == kBufSize) return 0;  // full: dropped, as a full tty buffer does
@@ -22,15 +38,11 @@ size_t LineDiscipline::receive(char c, const termios_k& t, char* echo) {
     echo[0] = c;
     return 1;
   }
-  const auto uc = static_cast<uint8_t>(c);
   size_t e = 0;
   auto put = [&](const char* s) {
     while (*s && e < kMaxEcho) echo[e++] = *s++;
   };
-  if ((t.c_lflag & ISIG) && uc == t.c_cc[VINTR]) {
-    len_ = ready_;
-    if (echo_on) put("^C\n");
-  } else if (uc == t.c_cc[VERASE] || c == '\b') {
+  if (uc == t.c_cc[VERASE] || c == '\b') {
     if (len_ > ready_) {
       len_--;
       if (echo_on) put("\b \b");

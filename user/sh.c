@@ -438,6 +438,10 @@ static int run_pipeline(const struct pipeline* pl) {
       break;
     }
     if (pid == 0) {
+      /* The interactive shell's ignored job-control signals are not the command's. */
+      signal(SIGINT, SIG_DFL);
+      signal(SIGQUIT, SIG_DFL);
+      signal(SIGTSTP, SIG_DFL);
       if (prev_read >= 0 && dup2(prev_read, 0) < 0) _exit(126);
       if (p[1] >= 0 && dup2(p[1], 1) < 0) _exit(126);
       exec_stage(&pl->st[i]);
@@ -552,6 +556,14 @@ int main(int argc, char** argv) {
     run_stream(f, argv[i], 0);
     fclose(f);
   } else {
+    if (interactive || isatty(0)) {
+      /* ^C, ^\ and ^Z on the terminal are for the command running, not
+       * for the shell (which has no job control: commands run in its own
+       * process group, the terminal's foreground group). */
+      signal(SIGINT, SIG_IGN);
+      signal(SIGQUIT, SIG_IGN);
+      signal(SIGTSTP, SIG_IGN);
+    }
     run_stream(stdin, "stdin", interactive || isatty(0));
   }
   fflush(NULL);

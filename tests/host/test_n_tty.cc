@@ -1,5 +1,6 @@
 // The console line discipline on the host: canonical editing (erase, kill,
-// ^C, ^D at and after the start of a line), one line per read, small reads,
+// ^D at and after the start of a line), the signal characters (^C, ^\\,
+// ^Z: SIGINT, SIGQUIT, SIGTSTP), one line per read, small reads,
 // typed-ahead lines, raw mode, echo; and random input against a model.
 #include <doctest/doctest.h>
 
@@ -74,15 +75,43 @@ TEST_SUITE("n_tty") {
     CHECK(tty.read() == "<none>");
   }
 
-  TEST_CASE("small reads take a line in pieces; ^C drops the line") {
+  TEST_CASE("small reads take a line in pieces; ^C drops the input and asks for SIGINT") {
     Tty tty;
     tty.type("hello\n");
     CHECK(tty.read(2) == "he");
     CHECK(tty.read(2) == "ll");
     CHECK(tty.read(2) == "o\n");
-    tty.type("rm -rf\x03" "echo\n");
+    CHECK(tty.ld.take_signal() == 0);
+    tty.type("typed ahead\nrm -rf\x03");
+    CHECK(tty.ld.take_signal() == ntty::SIGINT_NR);
+    CHECK(tty.ld.take_signal() == 0);  // once
+    CHECK(tty.read() == "<none>");     // Linux flushes all unread input, whole lines too
+    tty.type("echo\n");
     CHECK(tty.read() == "echo\n");
-    CHECK(tty.echoed.find("rm -rf^C\n") != std::string::npos);
+    CHECK(tty.echoed.find("rm -rf^Cecho\n") != std::string::npos);  // ECHOCTL: "^C", no newline
+  }
+
+  TEST_CASE("^\\ and ^Z ask for SIGQUIT and SIGTSTP, in raw mode too; NOFLSH keeps the input; no ISIG: plain bytes") {
+    Tty tty;
+    tty.type("ab\x1c");
+    CHECK(tty.ld.take_signal() == ntty::SIGQUIT_NR);
+    tty.t.c_lflag |= ntty::NOFLSH;
+    tty.type("cd\n" "ef\x1a");
+    CHECK(tty.ld.take_signal() == ntty::SIGTSTP_NR);
+    CHECK(tty.read() == "cd\n");  // kept with NOFLSH
+    CHECK(tty.echoed == "ab^\\cd\nef^Z");
+    tty.t.c_lflag &= ~(ntty::ICANON | ntty::NOFLSH);
+    tty.type("x\x03");
+    CHECK(tty.ld.take_signal() == ntty::SIGINT_NR);
+    CHECK(tty.read() == "<none>");
+    tty.t.c_lflag &= ~ntty::ISIG;
+    tty.type("\x03");
+    CHECK(tty.ld.take_signal() == 0);
+    CHECK(tty.read() == "\x03");
+    tty.t.c_lflag |= ntty::ISIG;
+    tty.t.c_cc[ntty::VINTR] = 0;  // disabled (_POSIX_VDISABLE)
+    tty.type(std::string(1, '\0'));
+    CHECK(tty.ld.take_signal() == 0);
   }
 
   TEST_CASE("raw mode, no echo, no CR translation") {

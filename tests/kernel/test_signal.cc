@@ -267,6 +267,40 @@ KTEST(signal, sigstop_stops_until_sigcont) {
   EXPECT_EQ(pr.got[0], SIGUSR1);
 }
 
+int unkillable(void* arg) {
+  auto* pr = static_cast<Probe*>(arg);
+  task_struct* self = get_current();
+  {
+    TaskSighandLock l{self};
+    self->signal->flags |= SIGNAL_UNKILLABLE;  // what init gets (kernel/main.cc)
+  }
+  set_handler(SIGUSR2);
+  pr->stage.store(1);
+  while (!pr->go.load()) yield();
+  drain(pr);
+  pr->stage.store(2);
+  release_task_signals(self);
+  return 0;
+}
+
+KTEST(signal, init_takes_only_the_signals_it_handles) {
+  Probe pr;
+  task_struct* p = start_with_signals(unkillable, &pr, "sig/init");
+  ASSERT_TRUE(p != nullptr);
+  while (pr.stage.load() != 1) yield();
+  EXPECT_EQ(send_sig(SIGTERM, p, 0), 0);  // default action: dropped at once
+  EXPECT_EQ(send_sig(SIGKILL, p, 0), 0);  // even SIGKILL, from a process
+  EXPECT_EQ(send_sig(SIGTSTP, p, 0), 0);
+  EXPECT_FALSE(signal_pending(p));
+  EXPECT_EQ(send_sig(SIGUSR2, p, 0), 0);  // handled: delivered
+  EXPECT_TRUE(signal_pending(p));
+  pr.go.store(true);
+  kthread_join(p);
+  EXPECT_EQ(pr.stage.load(), 2);
+  ASSERT_EQ(pr.n, 1);
+  EXPECT_EQ(pr.got[0], SIGUSR2);
+}
+
 KTEST(signal, a_task_without_signal_state_is_esrch) {
   Probe pr;
   task_struct* p = kthread_create(queue_self, &pr, "sig/none");

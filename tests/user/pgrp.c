@@ -18,25 +18,6 @@ static void on_usr1(int sig) {
   usr1_count++;
 }
 
-/* Waits until pid shows state c in /proc/<pid>/stat (at most ~30 s: the
- * machine may be busy with other emulators). */
-static int wait_state(pid_t pid, char c) {
-  char path[64], buf[256];
-  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-  for (int i = 0; i < 3000; i++) {
-    FILE* f = fopen(path, "r");
-    if (f) {
-      size_t n = fread(buf, 1, sizeof buf - 1, f);
-      fclose(f);
-      buf[n] = 0;
-      char* p = strrchr(buf, ')');
-      if (p && p[1] == ' ' && p[2] == c) return 1;
-    }
-    usleep(10000);
-  }
-  return 0;
-}
-
 static void sync_read(int fd) {
   char c;
   if (read(fd, &c, 1) != 1) _exit(9);
@@ -132,12 +113,10 @@ static void leader(void) {
       _exit(0);
     }
     setpgid(d, d);
-    /* Its group is orphaned when we exit. Under qemu-user the member is a
-     * host process with a second thread: its stop is complete (what the
-     * orphan rule looks at) a moment after /proc shows T. */
-    const int stopped = wait_state(d, 'T');
-    usleep(200000);
-    _exit(stopped ? 0 : 1);
+    /* Its group is orphaned when we exit: once its stop is complete (what
+     * the orphan rule looks at), which WUNTRACED reports. */
+    int dst;
+    _exit(waitpid(d, &dst, WUNTRACED) == d && WIFSTOPPED(dst) ? 0 : 1);
   }
   close(report[1]);
   waitpid(mid, &st, 0);

@@ -142,6 +142,7 @@ consteval std::array<syscall_fn, __NR_syscalls> make_table() {
   t[__NR_fchmod] = syscall_entry<sys_fchmod>;
   t[__NR_fchmodat] = syscall_entry<sys_fchmodat>;
   t[__NR_pipe2] = syscall_entry<sys_pipe2>;
+  t[__NR_ppoll] = syscall_entry<sys_ppoll>;
   // memory
   t[__NR_brk] = syscall_entry<static_cast<long (*)(unsigned long)>(sys_brk)>;
   t[__NR_mmap] = syscall_entry<static_cast<long (*)(unsigned long, unsigned long, unsigned long, unsigned long,
@@ -160,6 +161,7 @@ consteval std::array<syscall_fn, __NR_syscalls> make_table() {
   t[__NR_rt_sigprocmask] = syscall_entry<sys_rt_sigprocmask>;
   t[__NR_rt_sigpending] = syscall_entry<sys_rt_sigpending>;
   t[__NR_rt_sigsuspend] = syscall_entry<sys_rt_sigsuspend>;
+  t[__NR_rt_sigtimedwait] = syscall_entry<sys_rt_sigtimedwait>;
   t[__NR_sigaltstack] = syscall_entry<sys_sigaltstack>;
   t[__NR_restart_syscall] = syscall_entry<sys_restart_syscall>;
   t[__NR_rt_sigreturn] = syscall_entry<sys_rt_sigreturn>;

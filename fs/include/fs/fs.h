@@ -98,6 +98,9 @@ struct file_operations {
   struct page* (*map_page)(file* f, unsigned long index) = nullptr;
   int (*open)(inode* ino, file* f) = nullptr;
   void (*release)(inode* ino, file* f) = nullptr;
+  // The ready mask (POLLIN & co, fs/poll.h) now; queues the poller with
+  // poll_wait when pt is not null. Null: always readable and writable.
+  unsigned (*poll)(file* f, struct poll_table* pt) = nullptr;
 };
 
 struct inode_operations {

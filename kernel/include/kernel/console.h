@@ -17,3 +17,6 @@ bool sifive_uart_console_init(const DtDevice& uart);
 void console_set_getc(int (*fn)());
 // /dev/console, the console as a character device (kernel/drivers/tty_console.cc).
 void tty_console_init();
+// CPU 0's tick: takes what the UART received into the terminal (echo,
+// control characters' signals, waking readers).
+void tty_console_tick();

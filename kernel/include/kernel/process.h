@@ -69,6 +69,11 @@ static_assert(WNOHANG == 1 && WUNTRACED == 2 && WCONTINUED == 8 && __WALL == 0x4
 long kernel_wait4(int pid, int* status, int options);
 // The calling process gives up its address space (exit, exec).
 void exit_mm(task_struct* tsk);
+// A child changed state (exit, stop, continue): waiting parents look again.
+void wake_up_parent();
+// Starts the thread that frees children nobody waits for (SIGCHLD
+// ignored, SA_NOCLDWAIT).
+void reaper_init();
 
 // ---- fork (kernel/fork.cc) ----
 struct kernel_clone_args {

@@ -46,8 +46,10 @@ struct sighand_struct {
 };
 
 // signal_struct::flags
-constexpr unsigned SIGNAL_STOP_STOPPED = 0x00000001;  // stopped by SIGSTOP & co until SIGCONT
-constexpr unsigned SIGNAL_GROUP_EXIT = 0x00000004;    // a fatal signal is ending the process
+constexpr unsigned SIGNAL_STOP_STOPPED = 0x00000001;    // stopped by SIGSTOP & co until SIGCONT
+constexpr unsigned SIGNAL_STOP_CONTINUED = 0x00000002;  // continued, not yet reported to wait4(WCONTINUED)
+constexpr unsigned SIGNAL_GROUP_EXIT = 0x00000004;      // a fatal signal is ending the process
+constexpr unsigned SIGNAL_CLD_CONTINUED = 0x00000020;   // continued: the parent's SIGCHLD is still to send
 constexpr unsigned SIGNAL_UNKILLABLE = 0x00000040;    // init: ignores signals it does not handle
 
 struct signal_struct {
@@ -55,6 +57,7 @@ struct signal_struct {
   sigpending shared_pending;
   unsigned flags = 0;
   int group_exit_code = 0;
+  int stop_code = 0;            // the stop signal, until wait4(WUNTRACED) reports it
   int nr_queued = 0;            // sigqueue entries of this process (RLIMIT_SIGPENDING stand-in)
   rcu_head rcu;
 };
@@ -116,6 +119,11 @@ int force_sig(int sig);
 // (Linux then reaps the child at once; here it still waits for wait4).
 bool do_notify_parent(task_struct* tsk, int sig);
 
+// The parent learns that tsk stopped or continued (why: CLD_STOPPED,
+// CLD_CONTINUED): SIGCHLD unless it set SA_NOCLDSTOP, and its wait4 looks
+// again. No lock held.
+void do_notify_parent_cldstop(task_struct* tsk, int why, int sig);
+
 // ---- the receiving task ----------------------------------------------------
 inline bool signal_pending(const task_struct* p);
 // Something fatal is pending: a sleep that cannot be interrupted otherwise
@@ -128,6 +136,9 @@ bool get_signal(ksignal* ksig);
 // blocks sa_mask and the signal itself (unless SA_NODEFER), or forces
 // SIGSEGV when the frame could not be written.
 void signal_setup_done(bool failed, ksignal* ksig);
+// The caller's next pending signal outside mask, dequeued into *info (its
+// siglock held); 0 when none.
+int dequeue_signal_locked(const kernel_sigset_t* mask, kernel_siginfo* info);
 // The mask to put back once a handler frame is built (rt_sigsuspend ran
 // with a temporary one).
 void restore_saved_sigmask();

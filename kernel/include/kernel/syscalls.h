@@ -106,6 +106,7 @@ long sys_truncate(uintptr_t path, loff_t length);
 long sys_fchmod(unsigned int fd, unsigned mode);
 long sys_fchmodat(int dfd, uintptr_t filename, unsigned mode);
 long sys_pipe2(uintptr_t fildes, int flags);
+long sys_ppoll(uintptr_t ufds, unsigned nfds, uintptr_t utsp, uintptr_t usigmask, size_t sigsetsize);
 
 // ---- memory (mm/syscalls.cc: the current process's mm) ----
 long sys_brk(unsigned long brk);
@@ -127,6 +128,7 @@ long sys_rt_sigaction(int sig, uintptr_t uact, uintptr_t uoact, size_t sigsetsiz
 long sys_rt_sigprocmask(int how, uintptr_t unset, uintptr_t uoset, size_t sigsetsize);
 long sys_rt_sigpending(uintptr_t uset, size_t sigsetsize);
 long sys_rt_sigsuspend(uintptr_t unewset, size_t sigsetsize);
+long sys_rt_sigtimedwait(uintptr_t uthese, uintptr_t uinfo, uintptr_t uts, size_t sigsetsize);
 long sys_sigaltstack(uintptr_t uss, uintptr_t uoss);
 long sys_restart_syscall();
 long sys_rt_sigreturn();

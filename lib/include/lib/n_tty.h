@@ -8,9 +8,11 @@
  * the start of a line, makes the next read return 0; "\n" (and "\r" with
  * ICRNL) ends it. A read returns at most one line. Non-canonical mode
  * hands out whatever arrived (VMIN = 1, VTIME = 0). With ECHO the typed
- * characters come back for the terminal (erase as "\b \b"); VINTR (^C)
- * with ISIG drops the line being typed and echoes "^C\n" (there is no
- * SIGINT to send yet).
+ * characters come back for the terminal (erase as "\b \b"). With ISIG
+ * (in either mode) VINTR (^C), VQUIT (^\) and VSUSP (^Z) ask for SIGINT,
+ * SIGQUIT and SIGTSTP (take_signal; the driver sends it to the
+ * foreground process group), discard the unread input unless NOFLSH, and
+ * echo as "^C" (ECHOCTL).
  *
  *   +---------------- buf_ ----------------+
  *   | ready lines ... | line being typed   |
@@ -36,9 +38,11 @@ namespace ntty {
 constexpr uint32_t ICRNL = 0x100, IXON = 0x400;
 constexpr uint32_t OPOST = 0x1, ONLCR = 0x4;
 constexpr uint32_t B38400 = 0xf, CS8 = 0x30, CREAD = 0x80, HUPCL = 0x400;
-constexpr uint32_t ISIG = 0x1, ICANON = 0x2, ECHO = 0x8, ECHOE = 0x10, ECHOK = 0x20, ECHOCTL = 0x200,
+constexpr uint32_t ISIG = 0x1, ICANON = 0x2, ECHO = 0x8, ECHOE = 0x10, ECHOK = 0x20, NOFLSH = 0x80, ECHOCTL = 0x200,
                    ECHOKE = 0x800, IEXTEN = 0x8000;
-constexpr unsigned VINTR = 0, VERASE = 2, VKILL = 3, VEOF = 4;
+constexpr unsigned VINTR = 0, VQUIT = 1, VERASE = 2, VKILL = 3, VEOF = 4, VSUSP = 10;
+// The signals of the control characters (Linux's numbers).
+constexpr int SIGINT_NR = 2, SIGQUIT_NR = 3, SIGTSTP_NR = 20;
 // Linux's tty_std_termios.
 constexpr termios_k kDefaultTermios = {
     ICRNL | IXON, OPOST | ONLCR, B38400 | CS8 | CREAD | HUPCL,
@@ -61,6 +65,12 @@ class LineDiscipline {
   size_t read(char* out, size_t count, const termios_k& t);
   // Drops everything unread (TCSETSF, TCFLSH).
   void flush() { len_ = ready_ = nbounds_ = 0; }
+  // The signal the last control character asked for (0: none), once.
+  int take_signal() {
+    const int s = signal_;
+    signal_ = 0;
+    return s;
+  }
 
  private:
   void push_bound();
@@ -69,4 +79,5 @@ class LineDiscipline {
   static constexpr size_t kMaxBounds = 64;
   size_t bounds_[kMaxBounds];
   size_t nbounds_ = 0;
+  int signal_ = 0;
 };
