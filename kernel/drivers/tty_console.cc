@@ -144,16 +144,21 @@ long set_foreground(unsigned long arg) {
   return 0;
 }
 
+// Copies *v, read under ldisc_lock, to the user's arg.
+template <typename T>
+long put_locked(unsigned long arg, const T* v) {
+  T copy;
+  {
+    SpinLockIrqSaveGuard g{ldisc_lock};
+    copy = *v;
+  }
+  return copy_to_user(arg, &copy, sizeof(copy)) ? -EFAULT : 0;
+}
+
 long tty_ioctl(file*, unsigned cmd, unsigned long arg) {
   switch (cmd) {
-    case TCGETS: {
-      termios_k t;
-      {
-        SpinLockIrqSaveGuard g{ldisc_lock};
-        t = tty_termios;
-      }
-      return copy_to_user(arg, &t, sizeof(t)) ? -EFAULT : 0;
-    }
+    case TCGETS:
+      return put_locked(arg, &tty_termios);
     case TCSETS:
     case TCSETSW:
     case TCSETSF: {
@@ -164,14 +169,8 @@ long tty_ioctl(file*, unsigned cmd, unsigned long arg) {
       if (cmd == TCSETSF) ldisc.flush();
       return 0;
     }
-    case TIOCGPGRP: {
-      int pgrp;
-      {
-        SpinLockIrqSaveGuard g{ldisc_lock};
-        pgrp = fg_pgrp;
-      }
-      return copy_to_user(arg, &pgrp, sizeof(pgrp)) ? -EFAULT : 0;
-    }
+    case TIOCGPGRP:
+      return put_locked(arg, &fg_pgrp);
     case TIOCSPGRP:
       return set_foreground(arg);
     case TIOCGWINSZ: {

@@ -235,16 +235,20 @@ KTEST(signal, signal_wakes_an_interruptible_sleeper) {
   EXPECT_EQ(pr.got[0], SIGUSR1);
 }
 
-int stop_and_continue(void* arg) {
-  auto* pr = static_cast<Probe*>(arg);
-  task_struct* self = get_current();
-  set_handler(SIGUSR1);
+// The subject's second half: ready (stage 1), then at the test's go takes
+// every signal (stage 2) and lets go of its signal state.
+int drain_on_go(Probe* pr) {
   pr->stage.store(1);
   while (!pr->go.load()) yield();
-  drain(pr);  // stops inside, returns after SIGCONT with SIGUSR1 delivered
+  drain(pr);
   pr->stage.store(2);
-  release_task_signals(self);
+  release_task_signals(get_current());
   return 0;
+}
+
+int stop_and_continue(void* arg) {
+  set_handler(SIGUSR1);
+  return drain_on_go(static_cast<Probe*>(arg));  // stops inside drain, goes on after SIGCONT with SIGUSR1
 }
 
 KTEST(signal, sigstop_stops_until_sigcont) {
@@ -268,19 +272,13 @@ KTEST(signal, sigstop_stops_until_sigcont) {
 }
 
 int unkillable(void* arg) {
-  auto* pr = static_cast<Probe*>(arg);
   task_struct* self = get_current();
   {
     TaskSighandLock l{self};
     self->signal->flags |= SIGNAL_UNKILLABLE;  // what init gets (kernel/main.cc)
   }
   set_handler(SIGUSR2);
-  pr->stage.store(1);
-  while (!pr->go.load()) yield();
-  drain(pr);
-  pr->stage.store(2);
-  release_task_signals(self);
-  return 0;
+  return drain_on_go(static_cast<Probe*>(arg));
 }
 
 KTEST(signal, init_takes_only_the_signals_it_handles) {
