@@ -34,9 +34,15 @@ int notify_change(dentry* d, iattr* attr) {
 
 namespace {
 
-// Linux's chmod_common: the new permission bits with the ctime. Who may
-// change them (the owner, or CAP_FOWNER) is the credentials' check.
+// Linux's chmod_common: the new permission bits with the ctime, by the
+// owner or with CAP_FOWNER (fsuid 0), else EPERM; S_ISGID is dropped when
+// the caller is not in the file's group (and has no CAP_FSETID), as
+// Linux's setattr_prepare does.
 int chmod_common(dentry* d, unsigned mode) {
+  const cred* c = current_cred();
+  const inode* ino = d->d_inode;
+  if (c->fsuid != ino->i_uid && !cred_capable_fs(c)) return -EPERM;
+  if (!cred_in_group(c, ino->i_gid) && !cred_capable_fs(c)) mode &= ~static_cast<unsigned>(S_ISGID);
   iattr attr{};
   attr.ia_valid = ATTR_MODE | ATTR_CTIME;
   attr.ia_mode = static_cast<umode_t>(mode & S_IALLUGO);
@@ -74,7 +80,7 @@ long sys_truncate(uintptr_t path, loff_t length) {
   else if (!S_ISREG(ino->i_mode))
     err = -EINVAL;
   else
-    err = inode_permission(ino, MAY_WRITE, 0, 0);
+    err = inode_permission(current_cred(), ino, MAY_WRITE);
   if (!err) {
     VfsMutexGuard g{ino->i_rwsem};
     err = vfs_truncate_locked(ino, length);
