@@ -2,7 +2,9 @@
  * printk. Each message is formatted into a per-call buffer, prefixed with a
  * timestamp from rdtime / timebase, and written to every console under one
  * lock so lines from different harts do not interleave. Output is CR/LF
- * translated by the consoles themselves.
+ * translated by the consoles themselves. Every message, and the KTAP text
+ * of console_printf, is also kept in the kernel log (kernel/printk_log.cc)
+ * for syslog(2), whatever the console loglevel.
  */
 #include <kernel/printk.h>
 
@@ -58,11 +60,12 @@ int printk_get_loglevel() { return console_loglevel; }
 void printk_set_timebase(unsigned long hz) { timebase_hz = hz; }
 
 int vprintk(LogLevel level, const char* fmt, va_list ap) {
-  if (static_cast<int>(level) >= console_loglevel) return 0;
   char buf[512];
   size_t n = format_timestamp(buf, sizeof(buf));
   const int body = vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
   n += body < static_cast<int>(sizeof(buf) - n) ? static_cast<size_t>(body) : sizeof(buf) - n - 1;
+  log_store(static_cast<int>(level), buf, n);  // kept whatever the console shows
+  if (static_cast<int>(level) >= console_loglevel) return 0;
   SpinLockIrqSaveGuard g{console_lock};
   write_locked(buf, n);
   return static_cast<int>(n);
@@ -83,6 +86,7 @@ int pr_cont(const char* fmt, ...) {
   int n = vsnprintf(buf, sizeof(buf), fmt, ap);
   va_end(ap);
   if (n >= static_cast<int>(sizeof(buf))) n = sizeof(buf) - 1;
+  log_store(static_cast<int>(LogLevel::Info), buf, static_cast<size_t>(n));  // continues its line's level
   SpinLockIrqSaveGuard g{console_lock};
   write_locked(buf, static_cast<size_t>(n));
   return n;
@@ -100,6 +104,7 @@ int console_printf(const char* fmt, ...) {
   int n = vsnprintf(buf, sizeof(buf), fmt, ap);
   va_end(ap);
   if (n >= static_cast<int>(sizeof(buf))) n = sizeof(buf) - 1;
+  log_store(static_cast<int>(LogLevel::Info), buf, static_cast<size_t>(n));
   console_write(buf, static_cast<size_t>(n));
   return n;
 }

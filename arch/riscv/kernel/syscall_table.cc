@@ -100,6 +100,7 @@ consteval std::array<syscall_fn, __NR_syscalls> make_table() {
   t[__NR_getrlimit] = syscall_entry<sys_getrlimit>;
   t[__NR_setrlimit] = syscall_entry<sys_setrlimit>;
   t[__NR_getrandom] = syscall_entry<sys_getrandom>;
+  t[__NR_syslog] = syscall_entry<sys_syslog>;
   t[__NR_reboot] = syscall_entry<sys_reboot>;
   t[__NR_sched_yield] = syscall_entry<sys_sched_yield>;
   t[__NR_umask] = syscall_entry<sys_umask>;

@@ -50,9 +50,17 @@ int printk(LogLevel level, const char* fmt, ...) __attribute__((format(printf, 2
 // Continuation of the previous line: no timestamp, no level filter of its own.
 int pr_cont(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
-// Raw console output bypassing the level filter (KTAP, Oops, user output).
+// Raw console output bypassing the level filter: console_printf for the
+// kernel's own text (KTAP, Oops), also kept in the kernel log;
+// console_write for bytes that are not the kernel's (user output).
 void console_write(const char* s, size_t n);
 int console_printf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+
+// Appends to the kernel log (kernel/printk_log.cc) at `level` (0-7).
+void log_store(int level, const char* s, size_t n);
+// The newest whole lines of the kernel log that fit in len bytes, as
+// syslog(2)'s READ_ALL returns them ("<L>[time] text\n").
+size_t log_read_all(char* out, size_t len);
 
 #define PRINTK_LEVEL_FN(fn, lvl)                                                   \
   __attribute__((format(printf, 1, 2))) inline int fn(const char* fmt, ...) { \

@@ -61,6 +61,7 @@ long sys_prlimit64(int pid, unsigned resource, uintptr_t unew_rlim, uintptr_t uo
 long sys_getrlimit(unsigned resource, uintptr_t urlim);
 long sys_setrlimit(unsigned resource, uintptr_t urlim);
 long sys_getrandom(uintptr_t ubuf, size_t count, unsigned flags);
+long sys_syslog(int type, uintptr_t ubuf, int len);
 long sys_reboot(int magic1, int magic2, unsigned cmd, uintptr_t uarg);
 long sys_sched_yield();
 long sys_umask(int mask);
