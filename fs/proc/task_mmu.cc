@@ -8,7 +8,8 @@
  * is a name, spaces up to column 73 and the name: the file's path (with
  * "\n" shown as "\012", " (deleted)" when unlinked), "/dev/zero (deleted)"
  * for shared anonymous memory ("/anon_hugepage (deleted)" for hugetlb), as
- * Linux's shmem file shows, [heap] for the VMA holding the brk area,
+ * Linux's shmem file shows, the architecture's special mappings by their
+ * names (arch_vma_name: [vdso]), [heap] for the VMA holding the brk area,
  * [stack] for the one holding start_stack. A line
  * without a name ends in the space after the inode, as Linux's does.
  *
@@ -19,6 +20,7 @@
 #include <fs/proc.h>
 
 #include <kernel/errno.h>
+#include <kernel/signal.h>  // arch_vma_name
 #include <lib/string.h>
 #include <mm/mmap.h>
 #include <mm/slab.h>
@@ -30,7 +32,8 @@ namespace {
 struct VmaSnap {
   unsigned long start, end, flags, pgoff;
   file* f;
-  bool object;  // shared anonymous memory (a shmem object)
+  bool object;          // shared anonymous memory (a shmem object)
+  const char* special;  // the architecture's name for it ([vdso]), or null
 };
 
 // Linux's seq_setwidth(m, 25 + sizeof(void*) * 6 - 1) for 64-bit.
@@ -57,7 +60,7 @@ long proc_maps_format(mm_struct* mm, const lookup_root& r, char** out) {
     n = 0;
     for (vm_area_struct* v = mm->mmap; v; v = v->vm_next) {
       snap[n++] = VmaSnap{v->vm_start, v->vm_end, v->vm_flags, v->vm_pgoff,
-                          v->vm_file ? get_file(v->vm_file) : nullptr, v->vm_object != nullptr};
+                          v->vm_file ? get_file(v->vm_file) : nullptr, v->vm_object != nullptr, arch_vma_name(v)};
     }
     start_brk = mm->start_brk;
     brk = mm->brk;
@@ -79,7 +82,7 @@ long proc_maps_format(mm_struct* mm, const lookup_root& r, char** out) {
       major = MAJOR(fi->i_sb->s_dev);
       minor = MINOR(fi->i_sb->s_dev);
       ino = fi->i_ino;
-    } else if (v.object) {
+    } else if (v.object && !v.special) {
       // Linux backs shared anonymous memory with an unlinked shmem file
       // (device 00:01); its inode number has no counterpart here.
       pgoff = static_cast<unsigned long long>(v.pgoff) << PAGE_SHIFT;
@@ -93,6 +96,8 @@ long proc_maps_format(mm_struct* mm, const lookup_root& r, char** out) {
     if (v.f) {
       auto p = d_path(r, v.f->f_dentry, path, PATH_MAX);
       name = p ? p.value() : "";
+    } else if (v.special) {
+      name = v.special;  // a special mapping: no device, inode or offset
     } else if (v.object) {
       name = (v.flags & VM_HUGETLB) ? "/anon_hugepage (deleted)" : "/dev/zero (deleted)";
     } else if (v.start <= brk && v.end >= start_brk && start_brk) {

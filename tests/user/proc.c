@@ -115,6 +115,12 @@ int main(int argc, char** argv) {
   check_true("realpath of argv[0]", realpath(argv[0], self) != NULL);
   m = find((uintptr_t)&main);
   check_true("main is in an r-x mapping of our own file", m && strcmp(m->perms, "r-xp") == 0 && strcmp(m->path, self) == 0);
+  /* The kernel's signal-return page: Linux shows its vDSO as [vdso], r-xp at offset 0 of no file. */
+  const struct map* vdso = NULL;
+  for (int i = 0; i < nmaps; i++)
+    if (strcmp(maps[i].path, "[vdso]") == 0) vdso = &maps[i];
+  check_true("[vdso] is r-xp at offset 0, inode 0",
+             vdso && strcmp(vdso->perms, "r-xp") == 0 && vdso->offset == 0 && vdso->inode == 0);
   ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
   if (n >= 0) exe[n] = 0;
   check_true("/proc/self/exe names our file", n > 0 && strcmp(exe, self) == 0);
