@@ -147,7 +147,7 @@ long sys_syslog(int type, uintptr_t ubuf, int len) {
     case SYSLOG_ACTION_CONSOLE_LEVEL: {
       if (len < 1 || len > 8) return -EINVAL;
       SpinLockIrqSaveGuard g{log_lock};
-      printk_set_loglevel(len < kMinimumConsoleLoglevel ? kMinimumConsoleLoglevel : len);
+      printk_set_loglevel(len);
       saved_console_loglevel = -1;  // an explicit level ends CONSOLE_OFF
       return 0;
     }

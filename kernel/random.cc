@@ -28,7 +28,6 @@
 
 #include <asm/csr.h>
 #include <asm/uaccess.h>
-#include <kernel/devicetree.h>
 #include <kernel/errno.h>
 #include <kernel/printk.h>
 #include <kernel/process.h>
@@ -87,8 +86,7 @@ void reseed_locked() {
 void next_request_key(uint8_t request_key[CHACHA20_KEY_SIZE]) {
   SpinLockIrqSaveGuard g{crng.lock};
   mix_time_locked();
-  const uint64_t tb = machine().timebase_frequency ? machine().timebase_frequency : 1;
-  if (rdtime() - crng.last_reseed >= kReseedSeconds * tb) reseed_locked();
+  if (rdtime() - crng.last_reseed >= kReseedSeconds * timebase_hz()) reseed_locked();
   uint32_t st[16];
   uint8_t block[CHACHA20_BLOCK_SIZE];
   chacha20_init(st, crng.key, 0, 0);
