@@ -10,10 +10,14 @@ namespace {
 
 constexpr unsigned kMaxHeight = 32;  // at least BTREE_MIN entries per node: far beyond 2^64 keys
 
+// The used slots are a prefix: its length in four probes.
 unsigned node_nr(const btree_node* n) {
   unsigned i = 0;
-  while (i < BTREE_SLOTS && n->slot[i]) i++;
-  return i;
+  if (n->slot[i + 7]) i += 8;
+  if (n->slot[i + 3]) i += 4;
+  if (n->slot[i + 1]) i += 2;
+  if (n->slot[i]) i += 1;
+  return i == BTREE_SLOTS - 1 && n->slot[i] ? BTREE_SLOTS : i;
 }
 
 // The largest key under a node with nr > 0 entries.
@@ -27,11 +31,17 @@ void clear_from(btree_node* n, unsigned from) {
   }
 }
 
-// The first of n's nr entries whose pivot is >= key, or nr.
+// The first of n's nr entries whose pivot is >= key, or nr: the number of
+// pivots below key (unused ones, BTREE_NO_KEY, never are), in four probes.
 unsigned first_ge(const btree_node* n, unsigned nr, unsigned long key) {
+  const unsigned long* p = n->pivot;
   unsigned i = 0;
-  while (i < nr && n->pivot[i] < key) i++;
-  return i;
+  if (p[i + 7] < key) i += 8;
+  if (p[i + 3] < key) i += 4;
+  if (p[i + 1] < key) i += 2;
+  if (p[i] < key) i += 1;
+  if (i == BTREE_SLOTS - 1 && p[i] < key) i = BTREE_SLOTS;
+  return i < nr ? i : nr;
 }
 
 void copy_entries(btree_node* to, unsigned to_at, const btree_node* from, unsigned from_at, unsigned n) {
@@ -61,8 +71,7 @@ void close_gap(btree_node* n, unsigned nr, unsigned at) {
 
 // Puts (key, value) at position at of n. A full node splits: n keeps the
 // lower half, spare (a fresh node) takes the upper one and is returned.
-btree_node* node_insert(btree_node* n, unsigned at, unsigned long key, void* value, btree_node* spare) {
-  const unsigned nr = node_nr(n);
+btree_node* node_insert(btree_node* n, unsigned nr, unsigned at, unsigned long key, void* value, btree_node* spare) {
   if (nr < BTREE_SLOTS) {
     open_gap(n, nr, at);
     n->pivot[at] = key;
@@ -92,6 +101,7 @@ btree_node* node_insert(btree_node* n, unsigned at, unsigned long key, void* val
 struct Path {
   btree_node* node[kMaxHeight];
   unsigned pos[kMaxHeight];  // the entry taken (internal) or found / to insert at (leaf)
+  unsigned nr[kMaxHeight];   // the node's entries when the walk passed
 };
 
 void destroy_subtree(btree_node* n, unsigned level, const btree_alloc& a) {
@@ -116,6 +126,7 @@ bool find_path(const btree* t, unsigned long key, Path& p) {
     if (i == nr) return false;
     p.node[l] = n;
     p.pos[l] = i;
+    p.nr[l] = nr;
     if (l + 1 == t->height) return n->pivot[i] == key;
     n = static_cast<btree_node*>(n->slot[i]);
   }
@@ -176,6 +187,7 @@ int btree_insert(btree* t, unsigned long key, void* value, const btree_alloc& a)
     const unsigned nr = node_nr(n);
     unsigned i = first_ge(n, nr, key);
     p.node[l] = n;
+    p.nr[l] = nr;
     if (l + 1 == t->height) {
       if (i < nr && n->pivot[i] == key) return -EEXIST;
       p.pos[l] = i;
@@ -188,7 +200,7 @@ int btree_insert(btree* t, unsigned long key, void* value, const btree_alloc& a)
   // Memory first: one node per full node from the leaf up, and a new root
   // if they are all full.
   unsigned need = 0;
-  while (need < t->height && node_nr(p.node[t->height - 1 - need]) == BTREE_SLOTS) need++;
+  while (need < t->height && p.nr[t->height - 1 - need] == BTREE_SLOTS) need++;
   if (need == t->height) need++;
   btree_node* spare[kMaxHeight + 1];
   for (unsigned k = 0; k < need; k++) {
@@ -208,7 +220,7 @@ int btree_insert(btree* t, unsigned long key, void* value, const btree_alloc& a)
   for (unsigned l = t->height; l-- > 0;) {
     btree_node* node = p.node[l];
     const unsigned at = l + 1 == t->height ? p.pos[l] : p.pos[l] + 1;
-    btree_node* right = node_insert(node, at, k, v, need ? spare[used] : nullptr);
+    btree_node* right = node_insert(node, p.nr[l], at, k, v, need ? spare[used] : nullptr);
     if (!right) break;
     used++;
     k = node_max(right);
@@ -235,7 +247,8 @@ void* btree_erase(btree* t, unsigned long key, const btree_alloc& a) {
   if (!t->root || !find_path(t, key, p)) return nullptr;
   const unsigned leaf = t->height - 1;
   void* value = p.node[leaf]->slot[p.pos[leaf]];
-  close_gap(p.node[leaf], node_nr(p.node[leaf]), p.pos[leaf]);
+  const bool was_max = p.pos[leaf] + 1 == p.nr[leaf];
+  close_gap(p.node[leaf], p.nr[leaf], p.pos[leaf]);
   t->count--;
   if (t->count == 0) {
     a.free(t->root, a.ctx);
@@ -244,8 +257,9 @@ void* btree_erase(btree* t, unsigned long key, const btree_alloc& a) {
     return value;
   }
   // A non-root leaf keeps at least BTREE_MIN - 1 entries, so its maximum
-  // is defined: bring the pivots above it up to date before rebalancing.
-  refresh_pivots(p, leaf);
+  // is defined: if it fell, bring the pivots above up to date before
+  // rebalancing.
+  if (was_max) refresh_pivots(p, leaf);
   // Bottom-up: a node below the minimum merges with a sibling, or takes
   // entries from it when both would not fit in one node.
   for (unsigned l = leaf; l > 0; l--) {

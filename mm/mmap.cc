@@ -24,6 +24,7 @@
 #include <mm/mmap.h>
 #include <mm/shmem.h>
 #include <mm/slab.h>
+#include <mm/vma_index.h>
 
 #include <new>
 
@@ -175,6 +176,7 @@ void proc_caches_init() {
                                      SLAB_PANIC | SLAB_ACCOUNT, nullptr);
   vma_node_cachep = kmem_cache_create("vma_node", sizeof(vma_node), alignof(vma_node),
                                       SLAB_HWCACHE_ALIGN | SLAB_PANIC | SLAB_ACCOUNT, nullptr);
+  vma_index_init();
   mm_zero_page_init();
 }
 
@@ -210,6 +212,7 @@ mm_struct* mm_alloc() {
 
 void exit_mmap(mm_struct* mm) {
   if (mm->mmap) remove_vma_range(mm, 0, ~0ul);
+  vma_index_destroy(mm);
 }
 
 void mmput(mm_struct* mm) {

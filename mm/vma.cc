@@ -23,6 +23,7 @@
 #include <mm/filemap.h>
 #include <mm/mmap.h>
 #include <mm/shmem.h>
+#include <mm/vma_index.h>
 
 namespace {
 
@@ -72,21 +73,16 @@ const vm_file_operations* vm_file_ops = nullptr;
 
 void vmacache_invalidate(mm_struct* mm) {
   for (auto& slot : mm->vmacache) {
-    slot.node.store(nullptr, std::memory_order_relaxed);
+    slot.vma.store(nullptr, std::memory_order_relaxed);
     slot.end.store(0, std::memory_order_relaxed);
     slot.start.store(0, std::memory_order_relaxed);
   }
 }
 
-vm_area_struct* find_vma(mm_struct* mm, unsigned long addr) {
-  // One slot per address: the page it lies in picks it, so a miss costs a
-  // single probe and consecutive pages of a VMA still fill different slots.
-  vmacache_entry& slot = mm->vmacache[(addr >> PAGE_SHIFT) % VMACACHE_SIZE];
-  const unsigned long start = slot.start.load(std::memory_order_relaxed);
-  if (addr - start < slot.end.load(std::memory_order_relaxed) - start) {  // start <= addr < end
-    const vma_node* node = slot.node.load(std::memory_order_relaxed);
-    if (node && node->vm_start <= addr && addr < node->vm_end) return node->vma;
-  }
+namespace {
+
+// find_vma's answer from mm_rb, for when the index was dropped.
+vm_area_struct* find_vma_rb(const mm_struct* mm, unsigned long addr) {
   vma_node* found = nullptr;
   rb_node* n = mm->mm_rb.rb_node;
   while (n) {
@@ -99,11 +95,26 @@ vm_area_struct* find_vma(mm_struct* mm, unsigned long addr) {
       n = n->rb_right;
     }
   }
+  return found ? found->vma : nullptr;
+}
+
+}  // namespace
+
+vm_area_struct* find_vma(mm_struct* mm, unsigned long addr) {
+  // One slot per address: the page it lies in picks it, so a miss costs a
+  // single probe and consecutive pages of a VMA still fill different slots.
+  vmacache_entry& slot = mm->vmacache[(addr >> PAGE_SHIFT) % VMACACHE_SIZE];
+  const unsigned long start = slot.start.load(std::memory_order_relaxed);
+  if (addr - start < slot.end.load(std::memory_order_relaxed) - start) {  // start <= addr < end
+    vm_area_struct* vma = slot.vma.load(std::memory_order_relaxed);
+    if (vma && vma->vm_start <= addr && addr < vma->vm_end) return vma;
+  }
+  vm_area_struct* found = mm->vma_index_valid ? vma_index_lookup(mm, addr) : find_vma_rb(mm, addr);
   if (!found) return nullptr;
-  slot.node.store(found, std::memory_order_relaxed);
+  slot.vma.store(found, std::memory_order_relaxed);
   slot.start.store(found->vm_start, std::memory_order_relaxed);
   slot.end.store(found->vm_end, std::memory_order_relaxed);
-  return found->vma;
+  return found;
 }
 
 vm_area_struct* find_vma_prev(mm_struct* mm, unsigned long addr, vm_area_struct** pprev) {
@@ -162,6 +173,7 @@ void vma_link_locked(mm_struct* mm, vm_area_struct* vma, vm_area_struct* prev, r
   node->rb_subtree_gap = 0;
   vma_gap_update(vma);
   rb_insert_augmented(&node->rb, &mm->mm_rb, GapAugment{});
+  vma_index_insert(mm, vma);
   mm->map_count++;
   // At the tail: see the ordering argument in mm/filemap.h.
   if (address_space* m = vma_mapping(vma)) list_add_tail(&vma->shared, &m->i_mmap);
@@ -169,9 +181,11 @@ void vma_link_locked(mm_struct* mm, vm_area_struct* vma, vm_area_struct* prev, r
 
 void vma_set_range_locked(mm_struct* mm, vm_area_struct* vma, unsigned long start, unsigned long end,
                           unsigned long pgoff) {
+  const unsigned long old_end = vma->vm_end;
   vma->vm_start = vma->vm_node->vm_start = start;
   vma->vm_end = vma->vm_node->vm_end = end;
   vma->vm_pgoff = pgoff;
+  vma_index_update(mm, vma, old_end);
   vma_gap_update(vma);
   gap_after_update(mm, vma, vma->vm_next);
 }
@@ -201,6 +215,7 @@ int insert_vm_struct(mm_struct* mm, vm_area_struct* vma) {
 void vma_remove(mm_struct* mm, vm_area_struct* vma) {
   // Tree first: rotations recompute gaps, which read the (still intact) list.
   rb_erase_augmented(&vma->vm_node->rb, &mm->mm_rb, GapAugment{});
+  vma_index_erase(mm, vma);
   vm_area_struct* prev = vma->vm_prev;
   vm_area_struct* next = vma->vm_next;
   if (prev) prev->vm_next = next;

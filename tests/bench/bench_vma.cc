@@ -1,7 +1,8 @@
-// The VMA tree (mm/vma.cc, mm/mmap.cc) on the host: find_vma against
-// std::map::upper_bound over the same VMAs, the vmacache hit against a
-// miss, and mmap/munmap churn that splits VMAs. No page tables (pt_ops is
-// null): this measures the tree and the VMA bookkeeping only.
+// The VMA tree (mm/vma.cc, mm/mmap.cc) on the host: find_vma (through the
+// VMA index, and through mm_rb alone) against std::map::upper_bound over the
+// same VMAs, the vmacache hit against a miss, and mmap/munmap churn that
+// splits VMAs. No page tables (pt_ops is null): this measures the VMA
+// structures and their bookkeeping only.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include <mm/mmap.h>
+#include <mm/vma_index.h>
 
 #include "bench_slab.h"
 
@@ -68,16 +70,47 @@ struct VmaWorld {
   }
 };
 
-void find_vma_random(benchmark::State& state) {
-  VmaWorld w(static_cast<size_t>(state.range(0)));
+// The worlds the lookups read, built once per size and kept for the run.
+// find_vma and std::map then search structures built in one pass, in the
+// same insertion order, from allocators nothing had freed into before (the
+// VMA caches and glibc's heap alike). Rebuilt for every run, a world was
+// laid out over the free lists its predecessor left, and that scrambled
+// placement alone cost a tree walk about a third: the ratio measured which
+// side drew the worse history, not the lookup.
+VmaWorld& lookup_world(size_t n) {
+  static std::map<size_t, std::unique_ptr<VmaWorld>> worlds;
+  std::unique_ptr<VmaWorld>& w = worlds[n];
+  if (!w) w = std::make_unique<VmaWorld>(n);
+  return *w;
+}
+
+// The same VMAs with the index dropped, as after a failed node allocation:
+// find_vma walks mm_rb.
+VmaWorld& rbtree_world(size_t n) {
+  static std::map<size_t, std::unique_ptr<VmaWorld>> worlds;
+  std::unique_ptr<VmaWorld>& w = worlds[n];
+  if (!w) {
+    w = std::make_unique<VmaWorld>(n);
+    MmapWriteGuard g(w->mm);
+    vma_index_drop(w->mm);
+  }
+  return *w;
+}
+
+void lookups(benchmark::State& state, VmaWorld& w) {
   MmapReadGuard g(w.mm);
   size_t i = 0;
   for (auto _ : state) benchmark::DoNotOptimize(find_vma(w.mm, w.queries[i++ & (kQueries - 1)]));
 }
+
+void find_vma_random(benchmark::State& state) { lookups(state, lookup_world(static_cast<size_t>(state.range(0)))); }
 BENCHMARK(find_vma_random)->Name("find_vma")->Arg(100)->Arg(10000)->Arg(100000);
 
+void find_vma_rbtree(benchmark::State& state) { lookups(state, rbtree_world(static_cast<size_t>(state.range(0)))); }
+BENCHMARK(find_vma_rbtree)->Arg(100)->Arg(10000)->Arg(100000);
+
 void std_map_upper_bound(benchmark::State& state) {
-  VmaWorld w(static_cast<size_t>(state.range(0)));
+  const VmaWorld& w = lookup_world(static_cast<size_t>(state.range(0)));
   size_t i = 0;
   for (auto _ : state) benchmark::DoNotOptimize(w.by_end.upper_bound(w.queries[i++ & (kQueries - 1)]));
 }
@@ -85,7 +118,7 @@ BENCHMARK(std_map_upper_bound)->Arg(100)->Arg(10000)->Arg(100000);
 
 // The same address again and again: answered from the vmacache.
 void find_vma_cache_hit(benchmark::State& state) {
-  VmaWorld w(10000);
+  VmaWorld& w = lookup_world(10000);
   MmapReadGuard g(w.mm);
   const unsigned long a = w.by_end.begin()->second;
   for (auto _ : state) benchmark::DoNotOptimize(find_vma(w.mm, a));
@@ -96,7 +129,7 @@ BENCHMARK(find_vma_cache_hit);
 // lookup evicts the previous one, so every lookup walks the tree (whose
 // path stays in the CPU caches: this is the walk, not memory latency).
 void find_vma_cache_miss(benchmark::State& state) {
-  VmaWorld w(10000);
+  VmaWorld& w = lookup_world(10000);
   MmapReadGuard g(w.mm);
   std::vector<unsigned long> addrs;
   for (const auto& [end, start] : w.by_end) {

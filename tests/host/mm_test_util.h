@@ -12,6 +12,7 @@
 #include <asm/pgtable_ops.h>
 #include <mm/memory.h>
 #include <mm/mmap.h>
+#include <mm/vma_index.h>
 
 #include "../../mm/slab_internal.h"  // slab_caches, for SlabTestEnv::settle
 #include "test_slab_env.h"
@@ -155,8 +156,18 @@ inline void check_mm(mm_struct* mm) {
   REQUIRE(mm->highest_vm_end == (list.empty() ? 0 : vm_end_gap(list.back())));
   REQUIRE(mm->total_vm == total);
   for (auto& slot : mm->vmacache) {
-    const vma_node* c = slot.node.load();
-    if (c) REQUIRE(std::find(list.begin(), list.end(), c->vma) != list.end());
+    const vm_area_struct* c = slot.vma.load();
+    if (c) REQUIRE(std::find(list.begin(), list.end(), c) != list.end());
+  }
+  // The VMA index: a sound B+tree holding every VMA under its vm_end, so it
+  // answers find_vma for the VMA's first byte; empty while dropped.
+  if (const char* e = btree_check(&mm->vma_index)) FAIL_CHECK("vma_index: " << e);
+  if (mm->vma_index_valid) {
+    REQUIRE(mm->vma_index.count == list.size());
+    for (vm_area_struct* v : list) REQUIRE(vma_index_lookup(mm, v->vm_start) == v);
+    if (!list.empty()) REQUIRE(vma_index_lookup(mm, list.back()->vm_end) == nullptr);
+  } else {
+    REQUIRE(mm->vma_index.root == nullptr);
   }
   if (PtModel* pt = static_cast<PtModel*>(mm->pt_ctx)) {
     for (const auto& [addr, prot] : pt->present) {

@@ -98,7 +98,7 @@ TEST_CASE("find_vma, find_vma_prev, find_vma_intersection and the vmacache") {
   // The cache answers a repeated lookup with the same VMA.
   CHECK(find_vma(t.mm, base + 9 * P + 5) == v3);
   bool cached = false;
-  for (auto& s : t.mm->vmacache) cached |= s.node.load() == v3->vm_node;
+  for (auto& s : t.mm->vmacache) cached |= s.vma.load() == v3;
   CHECK(cached);
   vm_area_struct* prev;
   CHECK(find_vma_prev(t.mm, base + 9 * P, &prev) == v3);
@@ -111,7 +111,7 @@ TEST_CASE("find_vma, find_vma_prev, find_vma_intersection and the vmacache") {
   CHECK(find_vma_intersection(t.mm, base + 2 * P, base + 3 * P + 1) == t.mm->mmap->vm_next);
   // Unmapping clears the cache: no stale VMA is returned.
   CHECK(t.munmap(base + 9 * P, 2 * P) == 0);
-  for (auto& s : t.mm->vmacache) CHECK(s.node.load() == nullptr);
+  for (auto& s : t.mm->vmacache) CHECK(s.vma.load() == nullptr);
   CHECK(find_vma(t.mm, base + 9 * P)->vm_start == base + 12 * P);
 }
 
@@ -608,4 +608,54 @@ TEST_CASE("expand_stack: grows a grows-down VMA, keeps the guard gap, RLIMIT_STA
     CHECK(expand_stack(stack, 0) == -EPERM);
   }
   check_mm(t.mm);
+}
+
+TEST_CASE("the VMA index: dropped, find_vma walks mm_rb; the next vma_link rebuilds it") {
+  TestMm t;
+  for (unsigned long i = 0; i < 200; i++)  // every other page: no merging, a few index levels
+    REQUIRE(t.mmap(0x10000000 + 2 * i * P, P, RW, ANON | MAP_FIXED) == static_cast<long>(0x10000000 + 2 * i * P));
+  CHECK(t.mm->vma_index.height >= 2);
+  {
+    MmapWriteGuard g(t.mm);
+    vma_index_drop(t.mm);
+  }
+  CHECK_FALSE(t.mm->vma_index_valid);
+  check_mm(t.mm);  // find_vma (through mm_rb) still finds every VMA
+  // Changes while it is dropped: unmapping, splitting, merging.
+  CHECK(t.munmap(0x10000000, 4 * P) == 0);
+  CHECK(t.mprotect(0x10000000 + 10 * P, P, PROT_READ) == 0);
+  CHECK(t.mm->vma_index_valid == false);
+  CHECK(find_vma(t.mm, 0x10000000)->vm_start == 0x10000000 + 4 * P);
+  // Linking a VMA builds it again from the list.
+  CHECK(t.mmap(0x10000000, P, RW, ANON | MAP_FIXED) == 0x10000000);
+  CHECK(t.mm->vma_index_valid);
+  CHECK(t.mm->vma_index.count == static_cast<unsigned long>(t.mm->map_count));
+}
+
+TEST_CASE("the VMA index: a node allocation that fails drops it, and no VMA operation fails for it") {
+  // Map single pages, each with the page allocator drained first, so the
+  // new VMA and every structure it joins get only objects their caches
+  // already hold. When the index needs a node its cache does not have, the
+  // mapping must still succeed, with the index dropped; a mapping whose VMA
+  // has no object may fail with -ENOMEM and is made again with memory.
+  TestMm t;
+  bool dropped = false;
+  unsigned long i = 0;
+  for (int tries = 0; tries < 20000 && !dropped; tries++) {
+    const unsigned long a = 0x10000000 + 2 * i * P;
+    std::vector<page*> held;
+    while (page* p = alloc_pages(GFP_KERNEL, 0)) held.push_back(p);
+    const long r = sys_mmap(t.mm, a, P, RW, ANON | MAP_FIXED | MAP_NORESERVE, static_cast<unsigned long>(-1), 0);
+    dropped = !t.mm->vma_index_valid;
+    for (page* p : held) __free_pages(p, 0);
+    check_mm(t.mm);
+    if (r == -ENOMEM && !dropped) REQUIRE(t.mmap(a, P, RW, ANON | MAP_FIXED | MAP_NORESERVE) == static_cast<long>(a));
+    else REQUIRE(r == static_cast<long>(a));
+    i++;
+  }
+  REQUIRE(dropped);
+  CHECK(find_vma(t.mm, 0x10000000 + 2 * (i - 1) * P)->vm_start == 0x10000000 + 2 * (i - 1) * P);
+  // With memory, the next link builds it again.
+  CHECK(t.mmap(0x10000000 + 2 * i * P, P, RW, ANON | MAP_FIXED) == static_cast<long>(0x10000000 + 2 * i * P));
+  CHECK(t.mm->vma_index_valid);
 }
