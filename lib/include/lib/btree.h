@@ -40,7 +40,7 @@ struct alignas(64) btree_node {
 static_assert(sizeof(btree_node) == 256, "four cache lines");
 
 struct btree_alloc {
-  btree_node* (*alloc)(void* ctx);  // nullptr when out of memory
+  btree_node* (*alloc)(void* ctx);  // nullptr when out of memory; contents need not be initialised
   void (*free)(btree_node* node, void* ctx);
   void* ctx;
 };
@@ -72,9 +72,10 @@ inline void* btree_upper_bound(const btree* t, unsigned long key) {
   return nullptr;
 }
 
-// Add key -> value (value not null, key < BTREE_NO_KEY). -EEXIST if the key
-// is present, -ENOMEM if a node split could not get memory; the tree is
-// unchanged on error.
+// Add key -> value. -EINVAL for a null value or BTREE_NO_KEY, -EEXIST if
+// the key is present, -ENOMEM if a node on the way had to split and could
+// not get memory (an insert into a leaf with room never allocates); the
+// tree is unchanged on error.
 int btree_insert(btree* t, unsigned long key, void* value, const btree_alloc& a);
 
 // Remove key; returns its value, or nullptr if it was not there. Never
@@ -84,7 +85,8 @@ void* btree_erase(btree* t, unsigned long key, const btree_alloc& a);
 // Change an entry's key in place: the entry keyed old_key becomes new_key,
 // which must sort between its neighbours' keys as old_key did (the VMA
 // index changes a vm_end only while the VMAs stay ordered). Returns false,
-// changing nothing, if old_key is absent or new_key would reorder.
+// changing nothing, if old_key is absent, new_key is BTREE_NO_KEY or would
+// reorder; true if old_key is present and equal to new_key.
 bool btree_update_key(btree* t, unsigned long old_key, unsigned long new_key);
 
 // Free every node; the tree is empty afterwards.
