@@ -39,7 +39,10 @@ int main(void) {
       if (line_start) prefixed = i + 2 < n && log[i] == '<' && log[i + 1] >= '0' && log[i + 1] <= '7' && log[i + 2] == '>';
     }
     check_true("READ_ALL: every line starts with <level>", prefixed);
-    check_true("SIZE_UNREAD is at most the buffer", klogctl(ACT_SIZE_UNREAD, NULL, 0) <= size);
+    /* Not "at most the buffer": Linux counts the unread records as READ
+     * would print them, prefixes included, which exceeds SIZE_BUFFER when
+     * the log is full of short lines (the host's log did after a day). */
+    check_true("SIZE_UNREAD is not negative", klogctl(ACT_SIZE_UNREAD, NULL, 0) >= 0);
     free(log);
   }
   /* An unprivileged child (nobody, when we can become it; we are already
