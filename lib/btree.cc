@@ -31,18 +31,21 @@ void clear_from(btree_node* n, unsigned from) {
   }
 }
 
-// The first of n's nr entries whose pivot is >= key, or nr: the number of
-// pivots below key (unused ones, BTREE_NO_KEY, never are), in four probes.
-unsigned first_ge(const btree_node* n, unsigned nr, unsigned long key) {
+// The number of pivots below key (unused ones, BTREE_NO_KEY, never are):
+// the first entry whose pivot is >= key, or the entry count if none is.
+unsigned count_below(const btree_node* n, unsigned long key) {
   const unsigned long* p = n->pivot;
   unsigned i = 0;
   if (p[i + 7] < key) i += 8;
   if (p[i + 3] < key) i += 4;
   if (p[i + 1] < key) i += 2;
   if (p[i] < key) i += 1;
-  if (i == BTREE_SLOTS - 1 && p[i] < key) i = BTREE_SLOTS;
-  return i < nr ? i : nr;
+  return i == BTREE_SLOTS - 1 && p[i] < key ? BTREE_SLOTS : i;
 }
+
+bool is_full(const btree_node* n) { return n->slot[BTREE_SLOTS - 1] != nullptr; }
+// Whether entry i is used (i may be BTREE_SLOTS).
+bool is_used(const btree_node* n, unsigned i) { return i < BTREE_SLOTS && n->slot[i]; }
 
 void copy_entries(btree_node* to, unsigned to_at, const btree_node* from, unsigned from_at, unsigned n) {
   for (unsigned i = 0; i < n; i++) {
@@ -71,7 +74,8 @@ void close_gap(btree_node* n, unsigned nr, unsigned at) {
 
 // Puts (key, value) at position at of n. A full node splits: n keeps the
 // lower half, spare (a fresh node) takes the upper one and is returned.
-btree_node* node_insert(btree_node* n, unsigned nr, unsigned at, unsigned long key, void* value, btree_node* spare) {
+btree_node* node_insert(btree_node* n, unsigned at, unsigned long key, void* value, btree_node* spare) {
+  const unsigned nr = node_nr(n);
   if (nr < BTREE_SLOTS) {
     open_gap(n, nr, at);
     n->pivot[at] = key;
@@ -101,7 +105,6 @@ btree_node* node_insert(btree_node* n, unsigned nr, unsigned at, unsigned long k
 struct Path {
   btree_node* node[kMaxHeight];
   unsigned pos[kMaxHeight];  // the entry taken (internal) or found / to insert at (leaf)
-  unsigned nr[kMaxHeight];   // the node's entries when the walk passed
 };
 
 void destroy_subtree(btree_node* n, unsigned level, const btree_alloc& a) {
@@ -121,12 +124,10 @@ void refresh_pivots(Path& p, unsigned from) {
 bool find_path(const btree* t, unsigned long key, Path& p) {
   btree_node* n = t->root;
   for (unsigned l = 0; l < t->height; l++) {
-    const unsigned nr = node_nr(n);
-    const unsigned i = first_ge(n, nr, key);
-    if (i == nr) return false;
+    const unsigned i = count_below(n, key);
+    if (!is_used(n, i)) return false;
     p.node[l] = n;
     p.pos[l] = i;
-    p.nr[l] = nr;
     if (l + 1 == t->height) return n->pivot[i] == key;
     n = static_cast<btree_node*>(n->slot[i]);
   }
@@ -184,23 +185,21 @@ int btree_insert(btree* t, unsigned long key, void* value, const btree_alloc& a)
   Path p;
   btree_node* n = t->root;
   for (unsigned l = 0; l < t->height; l++) {
-    const unsigned nr = node_nr(n);
-    unsigned i = first_ge(n, nr, key);
+    unsigned i = count_below(n, key);
     p.node[l] = n;
-    p.nr[l] = nr;
     if (l + 1 == t->height) {
-      if (i < nr && n->pivot[i] == key) return -EEXIST;
+      if (is_used(n, i) && n->pivot[i] == key) return -EEXIST;
       p.pos[l] = i;
       break;
     }
-    if (i == nr) i = nr - 1;
+    if (!is_used(n, i)) i = node_nr(n) - 1;
     p.pos[l] = i;
     n = static_cast<btree_node*>(n->slot[i]);
   }
   // Memory first: one node per full node from the leaf up, and a new root
   // if they are all full.
   unsigned need = 0;
-  while (need < t->height && p.nr[t->height - 1 - need] == BTREE_SLOTS) need++;
+  while (need < t->height && is_full(p.node[t->height - 1 - need])) need++;
   if (need == t->height) need++;
   btree_node* spare[kMaxHeight + 1];
   for (unsigned k = 0; k < need; k++) {
@@ -220,7 +219,7 @@ int btree_insert(btree* t, unsigned long key, void* value, const btree_alloc& a)
   for (unsigned l = t->height; l-- > 0;) {
     btree_node* node = p.node[l];
     const unsigned at = l + 1 == t->height ? p.pos[l] : p.pos[l] + 1;
-    btree_node* right = node_insert(node, p.nr[l], at, k, v, need ? spare[used] : nullptr);
+    btree_node* right = node_insert(node, at, k, v, need ? spare[used] : nullptr);
     if (!right) break;
     used++;
     k = node_max(right);
@@ -247,8 +246,10 @@ void* btree_erase(btree* t, unsigned long key, const btree_alloc& a) {
   if (!t->root || !find_path(t, key, p)) return nullptr;
   const unsigned leaf = t->height - 1;
   void* value = p.node[leaf]->slot[p.pos[leaf]];
-  const bool was_max = p.pos[leaf] + 1 == p.nr[leaf];
-  close_gap(p.node[leaf], p.nr[leaf], p.pos[leaf]);
+  unsigned nr = node_nr(p.node[leaf]);
+  const bool was_max = p.pos[leaf] + 1 == nr;
+  close_gap(p.node[leaf], nr, p.pos[leaf]);
+  nr--;
   t->count--;
   if (t->count == 0) {
     a.free(t->root, a.ctx);
@@ -263,21 +264,21 @@ void* btree_erase(btree* t, unsigned long key, const btree_alloc& a) {
   // Bottom-up: a node below the minimum merges with a sibling, or takes
   // entries from it when both would not fit in one node.
   for (unsigned l = leaf; l > 0; l--) {
-    btree_node* n = p.node[l];
-    const unsigned nr = node_nr(n);
-    if (nr >= BTREE_MIN) break;
+    if (nr >= BTREE_MIN) break;  // nr: the entries of p.node[l]
     btree_node* parent = p.node[l - 1];
     const unsigned pnr = node_nr(parent);
     const unsigned li = p.pos[l - 1] > 0 ? p.pos[l - 1] - 1 : 0;  // the left one of the pair
     if (li + 1 >= pnr) break;  // no sibling: only a root can have one child, and it is collapsed below
     btree_node* left = static_cast<btree_node*>(parent->slot[li]);
     btree_node* right = static_cast<btree_node*>(parent->slot[li + 1]);
-    const unsigned nl = node_nr(left), nr_right = node_nr(right);
+    const unsigned nl = left == p.node[l] ? nr : node_nr(left);
+    const unsigned nr_right = right == p.node[l] ? nr : node_nr(right);
     if (nl + nr_right <= BTREE_SLOTS) {
       copy_entries(left, nl, right, 0, nr_right);
       a.free(right, a.ctx);
       parent->pivot[li] = node_max(left, nl + nr_right);
       close_gap(parent, pnr, li + 1);
+      nr = pnr - 1;
       continue;  // the parent lost an entry
     }
     const unsigned total = nl + nr_right, want = total / 2;
@@ -302,7 +303,7 @@ void* btree_erase(btree* t, unsigned long key, const btree_alloc& a) {
     break;
   }
   // An internal root left with one child gives way to it.
-  while (t->height > 1 && node_nr(t->root) == 1) {
+  while (t->height > 1 && !t->root->slot[1]) {
     btree_node* old = t->root;
     t->root = static_cast<btree_node*>(old->slot[0]);
     t->height--;
@@ -316,11 +317,11 @@ bool btree_update_key(btree* t, unsigned long old_key, unsigned long new_key) {
   if (new_key == BTREE_NO_KEY || !t->root || !find_path(t, old_key, p)) return false;
   const unsigned leaf = t->height - 1;
   btree_node* n = p.node[leaf];
-  const unsigned i = p.pos[leaf], nr = node_nr(n);
+  const unsigned i = p.pos[leaf];
   // The neighbours: in this leaf, else through the nearest ancestor that
   // has an entry on that side (its pivot is the predecessor; the smallest
   // key under its next entry is the successor).
-  bool have_prev = i > 0, have_next = i + 1 < nr;
+  bool have_prev = i > 0, have_next = is_used(n, i + 1);
   unsigned long prev = have_prev ? n->pivot[i - 1] : 0;
   unsigned long next = have_next ? n->pivot[i + 1] : 0;
   for (unsigned l = leaf; l-- > 0 && (!have_prev || !have_next);) {
@@ -328,14 +329,14 @@ bool btree_update_key(btree* t, unsigned long old_key, unsigned long new_key) {
       have_prev = true;
       prev = p.node[l]->pivot[p.pos[l] - 1];
     }
-    if (!have_next && p.pos[l] + 1 < node_nr(p.node[l])) {
+    if (!have_next && is_used(p.node[l], p.pos[l] + 1)) {
       have_next = true;
       next = subtree_min(static_cast<const btree_node*>(p.node[l]->slot[p.pos[l] + 1]), leaf - l);
     }
   }
   if ((have_prev && new_key <= prev) || (have_next && new_key >= next)) return false;
   n->pivot[i] = new_key;
-  if (i + 1 == nr) refresh_pivots(p, leaf);
+  if (!is_used(n, i + 1)) refresh_pivots(p, leaf);
   return true;
 }
 
