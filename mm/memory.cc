@@ -409,17 +409,20 @@ int dup_mmap(mm_struct* mm, mm_struct* oldmm) {
     vma->vm_flags = src->vm_flags & ~VM_LOCKED;  // locks are not inherited
     vma->vm_page_prot = src->vm_page_prot;
     vma->vm_pgoff = src->vm_pgoff;
-    vma->vm_file = src->vm_file;
-    vma->vm_object = src->vm_object;
-    if (vma->vm_object) shmem_get(vma->vm_object);
-    if (vma->vm_file) vm_file_ops->get(vma->vm_file);
     rb_node** link;
     rb_node* parent;
     vm_area_struct* found_prev;
     if (find_vma_links(mm, vma->vm_start, vma->vm_end, &found_prev, &link, &parent)) {
+      // Not reachable (the copy is empty where the source's VMAs go), but
+      // undone like the allocation failure above: nothing taken yet leaks.
       vm_area_free(vma);
+      if (src->vm_flags & VM_ACCOUNT) vm_unacct_memory(static_cast<long>(vma_pages(src)));
       return -ENOMEM;
     }
+    vma->vm_file = src->vm_file;
+    vma->vm_object = src->vm_object;
+    if (vma->vm_object) shmem_get(vma->vm_object);
+    if (vma->vm_file) vm_file_ops->get(vma->vm_file);
     vma_link(mm, vma, prev, link, parent);
     prev = vma;
     if (!oldmm->pgd || !mm->pgd) continue;
