@@ -76,6 +76,17 @@ struct Pool {
   }
 };
 
+// The tree is empty and every node it had went back to the pool, once.
+void check_empty(const btree& t, const Pool& pool) {
+  REQUIRE(t.root == nullptr);
+  REQUIRE(t.height == 0);
+  CHECK(t.count == 0);
+  CHECK(pool.live.empty());
+  CHECK(!pool.bad_free);
+  CHECK(btree_check(&t) == nullptr);
+  CHECK(btree_upper_bound(&t, 0) == nullptr);
+}
+
 std::string hex(unsigned long v) {
   char buf[24];
   snprintf(buf, sizeof buf, "%#lx", v);
@@ -463,11 +474,7 @@ void fuzz(const KeySpace& s, unsigned seed, int steps, unsigned fail_one_in) {
   CHECK(emptied > 0);
   if (fail_one_in) CHECK(enomem > 0);
   btree_destroy(&t, a);
-  CHECK(t.root == nullptr);
-  CHECK(t.height == 0);
-  CHECK(t.count == 0);
-  CHECK(pool.live.empty());
-  CHECK(!pool.bad_free);
+  check_empty(t, pool);
 }
 
 // The keys of the growth test: key_of(i) for i < n, in some order.
@@ -522,12 +529,7 @@ void grow_and_shrink(std::vector<unsigned long> order, unsigned seed) {
   }
   REQUIRE_MESSAGE(err.empty(), err);
   CHECK(pool.attempts == attempts);  // erase never allocates
-  REQUIRE(t.root == nullptr);
-  REQUIRE(t.height == 0);
-  CHECK(t.count == 0);
-  CHECK(pool.live.empty());
-  CHECK(btree_check(&t) == nullptr);
-  CHECK(btree_upper_bound(&t, 0) == nullptr);
+  check_empty(t, pool);
   CHECK(!pool.bad_free);
 }
 
@@ -576,12 +578,7 @@ TEST_CASE("btree: the empty tree finds nothing and a single key is found from be
   CHECK(btree_upper_bound(&t, BTREE_NO_KEY - 2) == v);
   CHECK(btree_upper_bound(&t, BTREE_NO_KEY - 1) == nullptr);
   CHECK(btree_erase(&t, BTREE_NO_KEY - 1, a) == v);
-  REQUIRE(t.root == nullptr);
-  REQUIRE(t.height == 0);
-  CHECK(t.count == 0);
-  CHECK(pool.live.empty());
-  CHECK(btree_check(&t) == nullptr);
-  CHECK(btree_upper_bound(&t, 0) == nullptr);
+  check_empty(t, pool);
 }
 
 TEST_CASE("btree: keys 0 and BTREE_NO_KEY - 1") {
@@ -700,12 +697,7 @@ TEST_CASE("btree: btree_destroy frees every node and leaves a reusable empty tre
     for (unsigned long i = 0; i < n;) i += btree_insert(&t, rng() % (n * 4), value_of(i), a) == 0;
     CHECK(t.count == n);
     btree_destroy(&t, a);
-    REQUIRE(t.root == nullptr);
-    REQUIRE(t.height == 0);
-    CHECK(t.count == 0);
-    CHECK(pool.live.empty());
-    CHECK(!pool.bad_free);
-    CHECK(btree_upper_bound(&t, 0) == nullptr);
+    check_empty(t, pool);
     Model model;
     for (unsigned long i = 0; i < 50; i++) {
       REQUIRE(btree_insert(&t, i * 3, value_of(i), a) == 0);
