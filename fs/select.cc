@@ -1,5 +1,6 @@
 /*
- * ppoll (Linux's fs/select.c do_sys_poll): the descriptors' ready masks,
+ * ppoll and pselect6 (Linux's fs/select.c do_sys_poll, core_sys_select):
+ * the descriptors' ready masks,
  * sleeping until one is ready, the timeout passes or a signal comes, with
  * the caller's signal mask replaced for the duration (as rt_sigsuspend:
  * the old mask comes back after the handler of the signal that woke it).
@@ -8,7 +9,15 @@
  * caller where a change would be announced (fs/include/fs/poll.h); later
  * passes only ask. A signal ends the sleep with -ERESTARTNOHAND (EINTR once
  * a handler ran; restarted otherwise), the timeout with 0. poll and pause
- * in glibc are this call on riscv64.
+ * in glibc are ppoll on riscv64, select and pselect are pselect6.
+ *
+ * select is the same wait over the descriptors set in its three bit sets,
+ * each asking for its own events (readable: POLLIN, POLLHUP or POLLERR;
+ * writable: POLLOUT or POLLERR; exceptional: POLLPRI), so only those
+ * events end the sleep. Every descriptor set below n must be open
+ * (-EBADF), n is cut to the size of the descriptor table, and the sets
+ * come back with only the ready descriptors; the count is of set bits, so
+ * a descriptor ready in two sets counts twice.
  */
 #include <fs/poll.h>
 
@@ -48,8 +57,9 @@ unsigned poll_one(pollfd_k* pfd, poll_table* pt) {
 }
 
 // Ready descriptors, 0 (timeout) or -EINTR (a signal); deadline_ns < 0:
-// no timeout.
-long do_poll(pollfd_k* fds, unsigned nfds, int64_t deadline_ns) {
+// no timeout. With wanted, a descriptor is ready only for the events
+// wanted[i] names (select); without, for any it reports.
+long do_poll(pollfd_k* fds, unsigned nfds, int64_t deadline_ns, const uint16_t* wanted = nullptr) {
   // A file queues the poller at most twice (a pipe end open for both).
   const unsigned cap = nfds < kMaxQueues / 2 ? 2 * nfds + 1 : kMaxQueues;
   poll_table_entry* entries = static_cast<poll_table_entry*>(kmalloc(cap * sizeof(poll_table_entry), GFP_KERNEL));
@@ -63,7 +73,10 @@ long do_poll(pollfd_k* fds, unsigned nfds, int64_t deadline_ns) {
   for (;;) {
     set_current_state(TASK_INTERRUPTIBLE);
     count = 0;
-    for (unsigned i = 0; i < nfds; i++) count += poll_one(&fds[i], pt);
+    for (unsigned i = 0; i < nfds; i++) {
+      const unsigned ready = poll_one(&fds[i], pt);
+      count += wanted ? (static_cast<uint16_t>(fds[i].revents) & wanted[i]) != 0 : ready;
+    }
     pt = nullptr;  // queued once
     if (count) break;
     if (signal_pending(self)) {
@@ -105,26 +118,132 @@ void poll_wait(file* f, wait_queue_head* wq, poll_table* pt) {
   list_add_tail(&e->w.entry, &wq->head);
 }
 
+namespace {
+
+// What ppoll and pselect6 share around the wait: the timeout (an absolute
+// deadline from now), the signal mask for the duration, and on the way out
+// the time left written back and the mask put back.
+class PollSelectCall {
+ public:
+  // 0, or -EFAULT / -EINVAL (nothing changed).
+  long begin(uintptr_t utsp, uintptr_t usigmask, size_t sigsetsize) {
+    utsp_ = utsp;
+    if (utsp) {
+      if (copy_from_user(&ts_, utsp, sizeof(ts_))) return -EFAULT;
+      if (ts_.tv_sec < 0 || ts_.tv_nsec < 0 || ts_.tv_nsec >= NSEC_PER_SEC) return -EINVAL;
+      const int64_t now = static_cast<int64_t>(ktime_get_ns());
+      deadline_ = ts_.tv_sec > (INT64_MAX - now) / NSEC_PER_SEC - 1 ? INT64_MAX
+                                                                     : now + ts_.tv_sec * NSEC_PER_SEC + ts_.tv_nsec;
+    }
+    if (usigmask) {
+      if (sigsetsize != sizeof(kernel_sigset_t)) return -EINVAL;
+      kernel_sigset_t set;
+      if (copy_from_user(&set, usigmask, sizeof(set))) return -EFAULT;
+      task_struct* self = get_current();
+      self->saved_sigmask = self->blocked;
+      self->restore_sigmask = true;
+      set_current_blocked(&set);
+    }
+    return 0;
+  }
+  int64_t deadline() const { return deadline_; }
+  long finish(long ret) {
+    if (ret == -EINTR) ret = -ERESTARTNOHAND;
+    // The time left goes back to the caller (Linux's poll_select_finish).
+    if (utsp_ && (ts_.tv_sec || ts_.tv_nsec)) {
+      const int64_t left = deadline_ - static_cast<int64_t>(ktime_get_ns());
+      const timespec_k rem = left > 0 ? timespec_k{left / NSEC_PER_SEC, left % NSEC_PER_SEC} : timespec_k{0, 0};
+      (void)copy_to_user(utsp_, &rem, sizeof(rem));
+    }
+    // Interrupted: the handler's frame records the saved mask and sigreturn
+    // restores it (restore_sigmask stays set); otherwise put it back now.
+    if (ret != -ERESTARTNOHAND) restore_saved_sigmask();
+    return ret;
+  }
+
+ private:
+  uintptr_t utsp_ = 0;
+  timespec_k ts_{};
+  int64_t deadline_ = -1;
+};
+
+constexpr uint16_t POLLIN_SET = POLLIN_K | POLLRDNORM_K | POLLHUP_K | POLLERR_K;
+constexpr uint16_t POLLOUT_SET = POLLOUT_K | POLLWRNORM_K | POLLERR_K;
+constexpr uint16_t POLLEX_SET = POLLPRI_K;
+constexpr unsigned kBitsPerLong = 8 * sizeof(unsigned long);
+
+bool fd_isset(const unsigned long* set, unsigned fd) { return set && (set[fd / kBitsPerLong] >> (fd % kBitsPerLong)) & 1; }
+void fd_set_bit(unsigned long* set, unsigned fd) { set[fd / kBitsPerLong] |= 1ul << (fd % kBitsPerLong); }
+
+// core_sys_select: the three sets (user addresses, 0 for none) of n bits.
+long do_select(unsigned n, const uintptr_t user_set[3], int64_t deadline) {
+  const unsigned max_fds = get_current()->files->max_fds;
+  if (n > max_fds) n = max_fds;
+  const size_t words = (n + kBitsPerLong - 1) / kBitsPerLong;
+  const size_t bytes = words * sizeof(unsigned long);
+  // in[3] (what was asked) and out[3] (what is ready), then the poll array.
+  unsigned long* bits = static_cast<unsigned long*>(kzalloc(6 * bytes + 1, GFP_KERNEL));
+  if (!bits) return -ENOMEM;
+  unsigned long* in[3] = {};
+  unsigned long* out[3];
+  for (unsigned s = 0; s < 3; s++) {
+    out[s] = bits + (3 + s) * words;
+    if (!user_set[s]) continue;
+    in[s] = bits + s * words;
+    if (copy_from_user(in[s], user_set[s], bytes)) {
+      kfree(bits);
+      return -EFAULT;
+    }
+  }
+  unsigned nfds = 0;
+  for (unsigned fd = 0; fd < n; fd++) nfds += fd_isset(in[0], fd) || fd_isset(in[1], fd) || fd_isset(in[2], fd);
+  pollfd_k* fds = static_cast<pollfd_k*>(kmalloc(nfds * (sizeof(pollfd_k) + sizeof(uint16_t)) + 1, GFP_KERNEL));
+  if (!fds) {
+    kfree(bits);
+    return -ENOMEM;
+  }
+  uint16_t* wanted = reinterpret_cast<uint16_t*>(fds + nfds);
+  long ret = 0;
+  unsigned k = 0;
+  for (unsigned fd = 0; fd < n && ret == 0; fd++) {
+    uint16_t want = 0;
+    if (fd_isset(in[0], fd)) want |= POLLIN_SET;
+    if (fd_isset(in[1], fd)) want |= POLLOUT_SET;
+    if (fd_isset(in[2], fd)) want |= POLLEX_SET;
+    if (!want) continue;
+    if (!FdRef(fd)) ret = -EBADF;  // every descriptor asked about must be open
+    fds[k] = pollfd_k{static_cast<int32_t>(fd), static_cast<int16_t>(want), 0};
+    wanted[k++] = want;
+  }
+  if (ret == 0) ret = do_poll(fds, nfds, deadline, wanted);
+  if (ret >= 0) {
+    ret = 0;
+    for (unsigned i = 0; i < nfds; i++) {
+      const uint16_t got = static_cast<uint16_t>(fds[i].revents) & wanted[i];
+      const unsigned fd = static_cast<unsigned>(fds[i].fd);
+      const uint16_t sets[3] = {POLLIN_SET, POLLOUT_SET, POLLEX_SET};
+      for (unsigned s = 0; s < 3; s++) {
+        if (got & sets[s]) {
+          fd_set_bit(out[s], fd);
+          ret++;
+        }
+      }
+    }
+    for (unsigned s = 0; s < 3; s++)
+      if (user_set[s] && copy_to_user(user_set[s], out[s], bytes)) ret = -EFAULT;
+  }
+  kfree(fds);
+  kfree(bits);
+  return ret;
+}
+
+}  // namespace
+
 long sys_ppoll(uintptr_t ufds, unsigned nfds, uintptr_t utsp, uintptr_t usigmask, size_t sigsetsize) {
-  int64_t deadline = -1;
-  timespec_k ts{};
-  if (utsp) {
-    if (copy_from_user(&ts, utsp, sizeof(ts))) return -EFAULT;
-    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= NSEC_PER_SEC) return -EINVAL;
-    const int64_t now = static_cast<int64_t>(ktime_get_ns());
-    deadline = ts.tv_sec > (INT64_MAX - now) / NSEC_PER_SEC - 1 ? INT64_MAX : now + ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-  }
-  task_struct* self = get_current();
-  if (usigmask) {
-    if (sigsetsize != sizeof(kernel_sigset_t)) return -EINVAL;
-    kernel_sigset_t set;
-    if (copy_from_user(&set, usigmask, sizeof(set))) return -EFAULT;
-    self->saved_sigmask = self->blocked;
-    self->restore_sigmask = true;
-    set_current_blocked(&set);
-  }
+  PollSelectCall call;
+  if (const long err = call.begin(utsp, usigmask, sigsetsize)) return err;
   long ret;
-  if (nfds > self->rlim[RLIMIT_NOFILE].rlim_cur) {
+  if (nfds > get_current()->rlim[RLIMIT_NOFILE].rlim_cur) {
     ret = -EINVAL;
   } else {
     const size_t bytes = size_t{nfds} * sizeof(pollfd_k);
@@ -134,21 +253,24 @@ long sys_ppoll(uintptr_t ufds, unsigned nfds, uintptr_t utsp, uintptr_t usigmask
     } else if (copy_from_user(fds, ufds, bytes)) {
       ret = -EFAULT;
     } else {
-      ret = do_poll(fds, nfds, deadline);
+      ret = do_poll(fds, nfds, call.deadline());
       for (unsigned i = 0; ret >= 0 && i < nfds; i++)
         if (copy_to_user(ufds + i * sizeof(pollfd_k) + offsetof(pollfd_k, revents), &fds[i].revents, 2)) ret = -EFAULT;
     }
     kfree(fds);
   }
-  if (ret == -EINTR) ret = -ERESTARTNOHAND;
-  // The time left goes back to the caller (Linux's poll_select_finish).
-  if (utsp && (ts.tv_sec || ts.tv_nsec)) {
-    const int64_t left = deadline - static_cast<int64_t>(ktime_get_ns());
-    const timespec_k rem = left > 0 ? timespec_k{left / NSEC_PER_SEC, left % NSEC_PER_SEC} : timespec_k{0, 0};
-    (void)copy_to_user(utsp, &rem, sizeof(rem));
-  }
-  // Interrupted: the handler's frame records the saved mask and sigreturn
-  // restores it (restore_sigmask stays set); otherwise put it back now.
-  if (ret != -ERESTARTNOHAND) restore_saved_sigmask();
-  return ret;
+  return call.finish(ret);
+}
+
+long sys_pselect6(int n, uintptr_t inp, uintptr_t outp, uintptr_t exp, uintptr_t utsp, uintptr_t usig) {
+  // The sixth argument points to {const sigset_t* set; size_t size}.
+  struct {
+    uint64_t set, size;
+  } sig{};
+  if (usig && copy_from_user(&sig, usig, sizeof(sig))) return -EFAULT;
+  PollSelectCall call;
+  if (const long err = call.begin(utsp, sig.set, sig.size)) return err;
+  const uintptr_t sets[3] = {inp, outp, exp};
+  const long ret = n < 0 ? -EINVAL : do_select(static_cast<unsigned>(n), sets, call.deadline());
+  return call.finish(ret);
 }

@@ -144,6 +144,7 @@ consteval std::array<syscall_fn, __NR_syscalls> make_table() {
   t[__NR_fchmodat] = syscall_entry<sys_fchmodat>;
   t[__NR_pipe2] = syscall_entry<sys_pipe2>;
   t[__NR_ppoll] = syscall_entry<sys_ppoll>;
+  t[__NR_pselect6] = syscall_entry<sys_pselect6>;
   // memory
   t[__NR_brk] = syscall_entry<static_cast<long (*)(unsigned long)>(sys_brk)>;
   t[__NR_mmap] = syscall_entry<static_cast<long (*)(unsigned long, unsigned long, unsigned long, unsigned long,

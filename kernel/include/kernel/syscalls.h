@@ -108,6 +108,7 @@ long sys_fchmod(unsigned int fd, unsigned mode);
 long sys_fchmodat(int dfd, uintptr_t filename, unsigned mode);
 long sys_pipe2(uintptr_t fildes, int flags);
 long sys_ppoll(uintptr_t ufds, unsigned nfds, uintptr_t utsp, uintptr_t usigmask, size_t sigsetsize);
+long sys_pselect6(int n, uintptr_t inp, uintptr_t outp, uintptr_t exp, uintptr_t utsp, uintptr_t usig);
 
 // ---- memory (mm/syscalls.cc: the current process's mm) ----
 long sys_brk(unsigned long brk);
