@@ -50,13 +50,25 @@ int run_selftests() {
   return t.failed ? 1 : 0;
 }
 
+// The kernel's own command-line parameters (read where they act: exit,
+// quiet and loglevel in kernel/devicetree.cc, slab_debug and slab_nomerge
+// in mm/slab_common.cc, ktest and init here), and Linux parameters a boot
+// loader or a Linux habit puts on the line that mean nothing here: none of
+// them is init's (Linux's unknown_bootoption passes only the others).
+const char* const kKernelParams[] = {
+    "exit", "quiet", "loglevel", "ktest", "init", "slab_debug", "slab_nomerge",
+    "console", "earlycon", "earlyprintk", "root", "rootfstype", "rootwait", "ro", "rw", nullptr,
+};
+
 // Runs init=<path> (default /init) in this task, which becomes pid 1 with
-// fds 0/1/2 on the console and the words after `--` on the command line
-// as argv[1..] (Linux's argv_init); init's exit powers the machine off
-// with its status (kernel/exit.cc). Returns only when there is no default
-// /init to run: the self-test verdict then stays the exit status.
+// fds 0/1/2 on the console, the unknown bare words before `--` and the
+// words after it as argv[1..] (Linux's argv_init) and the unknown `k=v`
+// words in its environment after HOME=/ and TERM=linux (envp_init); init's
+// exit powers the machine off with its status (kernel/exit.cc). Returns
+// only when there is no default /init to run: the self-test verdict then
+// stays the exit status.
 void run_init(int selftest_verdict) {
-  constexpr size_t MAX_INIT_ARGS = 32;  // Linux's CONFIG_INIT_ENV_ARG_LIMIT
+  constexpr size_t MAX_INIT_ARGS = 32;  // Linux's CONFIG_INIT_ENV_ARG_LIMIT, for each of argv and envp
   static char path[256] = "/init";
   static char arg_buf[1024];  // COMMAND_LINE_SIZE on riscv
   const bool given = cmdline_param("init", path, sizeof(path));
@@ -68,13 +80,13 @@ void run_init(int selftest_verdict) {
     self->cpus_allowed = ~cpumask_t{0};
   }
   static const char* argv[MAX_INIT_ARGS + 2] = {path};
-  size_t dropped;
-  const size_t nargs = cmdline_init_args(machine().bootargs, arg_buf, sizeof(arg_buf), argv + 1, MAX_INIT_ARGS,
-                                         &dropped);
-  argv[nargs + 1] = nullptr;
+  static const char* envp[MAX_INIT_ARGS + 1] = {"HOME=/", "TERM=linux"};
+  InitArgs args{argv + 1, MAX_INIT_ARGS, 0, envp, MAX_INIT_ARGS, 2, 0};
+  cmdline_init_args(machine().bootargs, kKernelParams, arg_buf, sizeof(arg_buf), &args);
+  argv[args.argc + 1] = nullptr;
+  envp[args.envc] = nullptr;
   // Linux panics on too many; init gets the first ones here.
-  if (dropped) pr_warn("init: %zu arguments after \"--\" left out (at most %zu)\n", dropped, MAX_INIT_ARGS);
-  const char* const envp[] = {"HOME=/", "TERM=linux", nullptr};
+  if (args.dropped) pr_warn("init: %zu arguments or environment words left out (at most %zu each)\n", args.dropped, MAX_INIT_ARGS);
   reaper_init();
   const int err = kernel_execve(path, argv, envp);
   if (err == -ENOENT && !given) {

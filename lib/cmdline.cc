@@ -111,50 +111,95 @@ bool cmdline_get_ulong(const char* cmdline, const char* key, unsigned long* out)
   return true;
 }
 
-size_t cmdline_init_args(const char* cmdline, char* buf, size_t buflen, const char** argv, size_t max,
-                         size_t* dropped) {
-  size_t n = 0, used = 0, lost = 0;
-  if (dropped) *dropped = 0;
-  if (!cmdline) return 0;
+namespace {
+
+// A word with Linux's quotes removed (next_arg: a leading quote and the
+// closing one at the end; in `key="value"` the quotes around the value),
+// copied NUL-terminated into buf at *used; null when it does not fit.
+const char* copy_unquoted(const char* word, size_t len, char* buf, size_t buflen, size_t* used) {
+  const char* w = word;
+  size_t l = len;
+  const char* eq = static_cast<const char*>(memchr(w, '=', l));
+  size_t cut = l;  // where a quote after '=' was removed (none: l)
+  if (w[0] == '"') {
+    w++;
+    l--;
+    if (l && w[l - 1] == '"') l--;
+  } else if (eq && eq + 1 < w + l && eq[1] == '"') {
+    cut = static_cast<size_t>(eq + 1 - w);
+    if (w[l - 1] == '"' && l - 1 > cut) l--;
+  }
+  const size_t out_len = cut < l ? l - 1 : l;
+  if (*used + out_len + 1 > buflen) return nullptr;
+  char* out = buf + *used;
+  if (cut < l) {
+    memcpy(out, w, cut);
+    memcpy(out + cut, w + cut + 1, l - cut - 1);
+  } else {
+    memcpy(out, w, l);
+  }
+  out[out_len] = '\0';
+  *used += out_len + 1;
+  return out;
+}
+
+// The length of a word's parameter name: up to its '=' or its end.
+size_t name_len(const char* word, size_t len) {
+  const char* eq = static_cast<const char*>(memchr(word, '=', len));
+  return eq ? static_cast<size_t>(eq - word) : len;
+}
+
+bool is_known(const char* const* known, const char* name, size_t len) {
+  for (; *known; known++)
+    if (strlen(*known) == len && strncmp(*known, name, len) == 0) return true;
+  return false;
+}
+
+// envp gets `k=v`, replacing an entry for the same k (Linux's envp_init);
+// false when it is new and envp is full.
+bool add_env(InitArgs* out, const char* var) {
+  const char* eq = strchr(var, '=');
+  const size_t klen = eq ? static_cast<size_t>(eq - var) + 1 : strlen(var);
+  for (size_t i = 0; i < out->envc; i++) {
+    if (strncmp(out->envp[i], var, klen) == 0) {
+      out->envp[i] = var;
+      return true;
+    }
+  }
+  if (out->envc == out->max_envp) return false;
+  out->envp[out->envc++] = var;
+  return true;
+}
+
+}  // namespace
+
+void cmdline_init_args(const char* cmdline, const char* const* known, char* buf, size_t buflen, InitArgs* out) {
+  out->dropped = 0;
+  if (!cmdline) return;
+  size_t used = 0;
   const char* p = cmdline;
   const char* word;
   size_t len;
   bool after_dashes = false;
   while (next_raw_word(p, &word, &len)) {
+    bool to_env = false;
     if (!after_dashes) {
-      after_dashes = len == 2 && word[0] == '-' && word[1] == '-';
+      if (len == 2 && word[0] == '-' && word[1] == '-') {
+        after_dashes = true;
+        continue;
+      }
+      // Before `--`, Linux's unknown_bootoption: the kernel's own
+      // parameters and module parameters (a '.' in the name) stay here.
+      const size_t nlen = name_len(word, len);
+      if (!known || is_known(known, word, nlen) || memchr(word, '.', nlen)) continue;
+      to_env = nlen < len;
+    }
+    if (!to_env && out->argc == out->max_argv) {
+      out->dropped++;
       continue;
     }
-    // Linux drops a leading quote and then a closing one at the end; in
-    // `key="value"` the quotes around the value.
-    const char* w = word;
-    size_t l = len;
-    const char* eq = static_cast<const char*>(memchr(w, '=', l));
-    size_t cut = l;  // where a quote after '=' was removed (none: l)
-    if (w[0] == '"') {
-      w++;
-      l--;
-      if (l && w[l - 1] == '"') l--;
-    } else if (eq && eq + 1 < w + l && eq[1] == '"') {
-      cut = static_cast<size_t>(eq + 1 - w);
-      if (w[l - 1] == '"' && l - 1 > cut) l--;
-    }
-    const size_t out_len = cut < l ? l - 1 : l;
-    if (n == max || used + out_len + 1 > buflen) {
-      lost++;
-      continue;
-    }
-    char* out = buf + used;
-    if (cut < l) {
-      memcpy(out, w, cut);
-      memcpy(out + cut, w + cut + 1, l - cut - 1);
-    } else {
-      memcpy(out, w, l);
-    }
-    out[out_len] = '\0';
-    argv[n++] = out;
-    used += out_len + 1;
+    const char* copy = copy_unquoted(word, len, buf, buflen, &used);
+    if (!copy || (to_env && !add_env(out, copy))) out->dropped++;  // add_env: a full envp may still replace
+    else if (!to_env) out->argv[out->argc++] = copy;
   }
-  if (dropped) *dropped = lost;
-  return n;
 }

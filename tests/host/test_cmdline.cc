@@ -42,10 +42,12 @@ TEST_SUITE("cmdline") {
     CHECK_FALSE(cmdline_has("a -- quiet", "quiet"));
     char args[128];
     const char* argv[16];
-    size_t dropped = 99;
-    const size_t n = cmdline_init_args(cl, args, sizeof(args), argv, 16, &dropped);
-    REQUIRE(n == 8);
-    CHECK(dropped == 0);
+    const char* envp[4];
+    InitArgs a{argv, 16, 0, envp, 4, 0, 99};
+    cmdline_init_args(cl, nullptr, args, sizeof(args), &a);
+    REQUIRE(a.argc == 8);
+    CHECK(a.envc == 0);
+    CHECK(a.dropped == 0);
     CHECK(std::string(argv[0]) == "/bin/sh");
     CHECK(std::string(argv[1]) == "-c");
     CHECK(std::string(argv[2]) == "echo one; exit 42");
@@ -54,16 +56,59 @@ TEST_SUITE("cmdline") {
     CHECK(std::string(argv[5]) == "ktest=x");
     CHECK(std::string(argv[6]) == "--");  // only the first one is special
     CHECK(std::string(argv[7]) == "");
-    CHECK(cmdline_init_args("init=/x", args, sizeof(args), argv, 16) == 0);
-    CHECK(cmdline_init_args("--", args, sizeof(args), argv, 16) == 0);
-    CHECK(cmdline_init_args(nullptr, args, sizeof(args), argv, 16) == 0);
+    auto count = [&](const char* line) {
+      a = InitArgs{argv, 16, 0, envp, 4, 0, 0};
+      cmdline_init_args(line, nullptr, args, sizeof(args), &a);
+      return a.argc;
+    };
+    CHECK(count("init=/x") == 0);
+    CHECK(count("--") == 0);
+    CHECK(count(nullptr) == 0);
     // Limits: at most max words, and what fits in the buffer.
-    CHECK(cmdline_init_args("-- a b c d", args, sizeof(args), argv, 2, &dropped) == 2);
-    CHECK(dropped == 2);
+    a = InitArgs{argv, 2, 0, envp, 4, 0, 0};
+    cmdline_init_args("-- a b c d", nullptr, args, sizeof(args), &a);
+    CHECK(a.argc == 2);
+    CHECK(a.dropped == 2);
     CHECK(std::string(argv[1]) == "b");
-    CHECK(cmdline_init_args("-- abc defg h", args, 9, argv, 16, &dropped) == 2);  // "abc\0defg\0" then no room
-    CHECK(dropped == 1);
+    a = InitArgs{argv, 16, 0, envp, 4, 0, 0};
+    cmdline_init_args("-- abc defg h", nullptr, args, 9, &a);  // "abc\0defg\0" then no room
+    CHECK(a.argc == 2);
+    CHECK(a.dropped == 1);
     CHECK(std::string(argv[1]) == "defg");
+  }
+
+  TEST_CASE("before `--`, what the kernel does not know is init's: bare words as arguments, k=v as environment") {
+    const char* const known[] = {"quiet", "init", "console", nullptr};
+    char args[256];
+    const char* argv[8];
+    const char* envp[4] = {"HOME=/", "TERM=linux"};
+    InitArgs a{argv, 8, 0, envp, 4, 2, 0};
+    cmdline_init_args("quiet single init=/bin/sh TERM=vt100 console=ttyS0 LANG=\"C UTF\" mod.param=1 mod.flag "
+                      "emergency -- after k=v",
+                      known, args, sizeof(args), &a);
+    REQUIRE(a.argc == 4);
+    CHECK(std::string(argv[0]) == "single");
+    CHECK(std::string(argv[1]) == "emergency");
+    CHECK(std::string(argv[2]) == "after");  // after --, every word is an argument, k=v too
+    CHECK(std::string(argv[3]) == "k=v");
+    REQUIRE(a.envc == 3);
+    CHECK(std::string(envp[0]) == "HOME=/");
+    CHECK(std::string(envp[1]) == "TERM=vt100");  // replaces the default
+    CHECK(std::string(envp[2]) == "LANG=C UTF");
+    CHECK(a.dropped == 0);
+    // The environment's room runs out: the rest is dropped and counted.
+    envp[0] = "HOME=/";
+    envp[1] = "TERM=linux";
+    a = InitArgs{argv, 8, 0, envp, 3, 2, 0};
+    cmdline_init_args("A=1 B=2 TERM=xterm C=3", known, args, sizeof(args), &a);
+    CHECK(a.envc == 3);
+    CHECK(a.dropped == 2);
+    CHECK(std::string(envp[1]) == "TERM=xterm");  // a full environment still takes a replacement
+    // Nothing unknown: nothing for init.
+    a = InitArgs{argv, 8, 0, envp, 4, 2, 0};
+    cmdline_init_args("quiet init=/x console=hvc0 x.y=1", known, args, sizeof(args), &a);
+    CHECK(a.argc == 0);
+    CHECK(a.envc == 2);
   }
 
   TEST_CASE("numbers: decimal, hex, overflow and garbage rejected") {

@@ -12,10 +12,20 @@ bool cmdline_get(const char* cmdline, const char* key, char* out, size_t outlen)
 bool cmdline_has(const char* cmdline, const char* key);
 // Parses `key=<unsigned decimal or 0x hex>`; returns false when absent or malformed.
 bool cmdline_get_ulong(const char* cmdline, const char* key, unsigned long* out);
-// The words after `--`, init's arguments (Linux's set_init_arg): each
-// copied NUL-terminated into buf, quoted as Linux's next_arg reads them
-// (`"a b"` is one word `a b`, `k="a b"` is `k=a b`), at most max of them
-// pointed to from argv. Returns how many were taken; words past max or
-// past the end of buf are dropped (*dropped, when given, says how many).
-size_t cmdline_init_args(const char* cmdline, char* buf, size_t buflen, const char** argv, size_t max,
-                         size_t* dropped = nullptr);
+// What the command line gives init (Linux's argv_init and envp_init).
+struct InitArgs {
+  const char** argv;  // room for max_argv; argc filled
+  size_t max_argv, argc = 0;
+  const char** envp;  // room for max_envp; the first envc (defaults) may be given
+  size_t max_envp, envc = 0;
+  size_t dropped = 0;  // words that did not fit (the counts or buf)
+};
+// Init's arguments and environment, each word copied NUL-terminated into
+// buf and quoted as Linux's next_arg reads them (`"a b"` is one word `a b`,
+// `k="a b"` is `k=a b`). The words after `--` are arguments. Before it, as
+// Linux's unknown_bootoption: a word whose name (up to '=') is in known
+// (the kernel's own parameters, null-terminated list) or contains a '.'
+// (a module parameter) is not init's; another `k=v` goes to envp,
+// replacing an entry for the same k; another bare word is an argument,
+// ahead of those after `--`. known null: only the words after `--`.
+void cmdline_init_args(const char* cmdline, const char* const* known, char* buf, size_t buflen, InitArgs* out);
