@@ -193,8 +193,10 @@ int status_gen(inode* ino, ProcText* t) {
       state = "X (dead)";
       break;
   }
-  t->printf("Name:\t%s\nUmask:\t0022\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n",
-            info.comm, state, info.tgid, info.pid, info.ppid);
+  t->printf("Name:\t%s\n", info.comm);
+  if (info.umask >= 0) t->printf("Umask:\t%04o\n", info.umask);  // none for a task without an fs_struct
+  t->printf("State:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n", state, info.tgid,
+            info.pid, info.ppid);
   const cred_ids& id = info.ids;
   t->printf("Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t%u\nGroups:\t", id.uid, id.euid, id.suid, id.fsuid,
             id.gid, id.egid, id.sgid, id.fsgid, NR_OPEN_DEFAULT);

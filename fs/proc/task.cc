@@ -7,6 +7,7 @@
  * exit_mm and exec clear or replace task->mm under that lock, so the mm
  * seen here still has its users count above zero.
  */
+#include <fs/fdtable.h>
 #include <kernel/process.h>
 #include <kernel/signal.h>
 #include <kernel/time.h>
@@ -50,6 +51,10 @@ bool proc_task_info(int pid, ProcTaskInfo* out, bool want_mm, bool want_groups) 
   out->start_time_ticks = to_clock_ticks(p->start_time);
   out->utime_ticks = to_clock_ticks(p->se.sum_exec_runtime);
   out->ids = task_cred_ids(p);
+  // One word, read without fs->lock (tasklist_lock keeps the task's
+  // fs_struct alive); a task without its own uses init_fs.
+  const fs_struct* fs = p->fs ? p->fs : init_fs;
+  out->umask = fs ? static_cast<int>(__atomic_load_n(&fs->umask, __ATOMIC_RELAXED)) : -1;
   out->groups = nullptr;
   if (want_groups) {
     rcu_read_lock();

@@ -65,6 +65,10 @@ static void start_ids(void) {
   check_eq("AT_SECURE", (long)getauxval(AT_SECURE), 0);
   status_is("/proc/self/status Uid", "Uid", "'0 0 0 0'");
   status_is("/proc/self/status Gid", "Gid", "'0 0 0 0'");
+  /* Not an id, but /proc/self/status shows it next to them. */
+  const mode_t old_mask = umask(027);
+  status_is("/proc/self/status Umask after umask(027)", "Umask", "'0027'");
+  umask(old_mask);
   CHECK_SYS("getresuid with a bad pointer", syscall(148, (void*)8, &e, &s), EFAULT);
 }
 
