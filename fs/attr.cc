@@ -3,8 +3,8 @@
  * fs/open.c): notify_change applies an iattr through the file system's
  * i_op->setattr, or simple_setattr for a file system that keeps its
  * attributes in the inode itself (ramfs, pipes, device nodes). fchmod,
- * fchmodat and truncate (a size change by name) are the system calls on
- * top.
+ * fchmodat, fchown, fchownat (glibc's chown and lchown on riscv64) and
+ * truncate (a size change by name) are the system calls on top.
  *
  * Locking: the change is made under the inode's i_rwsem, the lock
  * vfs_getattr reads under, so a stat sees the old mode or the new one
@@ -14,8 +14,14 @@
 
 #include <kernel/syscalls.h>
 
+namespace {
+constexpr unsigned kGroupExec = 00010;  // S_IXGRP
+}  // namespace
+
 int simple_setattr(dentry* d, const iattr* attr) {
   inode* ino = d->d_inode;
+  if (attr->ia_valid & ATTR_UID) ino->i_uid = attr->ia_uid;
+  if (attr->ia_valid & ATTR_GID) ino->i_gid = attr->ia_gid;
   if (attr->ia_valid & ATTR_MODE) ino->i_mode = static_cast<umode_t>(attr->ia_mode);
   if (attr->ia_valid & ATTR_CTIME) ino->i_ctime = attr->ia_ctime;
   return 0;
@@ -23,11 +29,22 @@ int simple_setattr(dentry* d, const iattr* attr) {
 
 int notify_change(dentry* d, iattr* attr) {
   inode* ino = d->d_inode;
+  if (attr->ia_valid & ATTR_CTIME) attr->ia_ctime = current_time();
+  VfsMutexGuard g{ino->i_rwsem};
   // Only the permission bits change; the file type is the inode's.
   if (attr->ia_valid & ATTR_MODE)
     attr->ia_mode = static_cast<umode_t>((attr->ia_mode & S_IALLUGO) | (ino->i_mode & ~S_IALLUGO));
-  if (attr->ia_valid & ATTR_CTIME) attr->ia_ctime = current_time();
-  VfsMutexGuard g{ino->i_rwsem};
+  // A chown drops the set-user-ID bit, and the set-group-ID bit where it
+  // means set-group-ID (group execute set; without it, mandatory locking).
+  unsigned mode = (attr->ia_valid & ATTR_MODE) ? attr->ia_mode : ino->i_mode;
+  const unsigned before = mode;
+  if ((attr->ia_valid & ATTR_KILL_SUID) && (mode & S_ISUID)) mode &= ~static_cast<unsigned>(S_ISUID);
+  if ((attr->ia_valid & ATTR_KILL_SGID) && (mode & (S_ISGID | kGroupExec)) == (S_ISGID | kGroupExec))
+    mode &= ~static_cast<unsigned>(S_ISGID);
+  if (mode != before) {
+    attr->ia_valid |= ATTR_MODE;
+    attr->ia_mode = static_cast<umode_t>(mode);
+  }
   if (ino->i_op && ino->i_op->setattr) return ino->i_op->setattr(d, attr);
   return simple_setattr(d, attr);
 }
@@ -49,7 +66,57 @@ int chmod_common(dentry* d, unsigned mode) {
   return notify_change(d, &attr);
 }
 
+// Linux's chown_common with setattr_prepare's rules: a new owner only with
+// CAP_CHOWN (fsuid 0 here), or the owner "changing" it to itself; a new
+// group with CAP_CHOWN, or by the owner to its own group or one of its
+// supplementary groups. -1 leaves either as it is.
+int chown_common(dentry* d, unsigned user, unsigned group) {
+  const cred* c = current_cred();
+  const inode* ino = d->d_inode;
+  iattr attr{};
+  attr.ia_valid = ATTR_CTIME;
+  const bool privileged = cred_capable_fs(c);
+  if (user != ~0u) {
+    if (!privileged && !(c->fsuid == ino->i_uid && user == ino->i_uid)) return -EPERM;
+    attr.ia_valid |= ATTR_UID;
+    attr.ia_uid = user;
+  }
+  if (group != ~0u) {
+    if (!privileged && !(c->fsuid == ino->i_uid && (group == ino->i_gid || cred_in_group(c, group)))) return -EPERM;
+    attr.ia_valid |= ATTR_GID;
+    attr.ia_gid = group;
+  }
+  if (!S_ISDIR(ino->i_mode)) {
+    attr.ia_valid |= ATTR_KILL_SUID | ATTR_KILL_SGID;
+    // Dropping a set-id bit is a mode change, which only the owner (or
+    // CAP_FOWNER) may make: even chown(-1, -1) is EPERM then.
+    const bool drops = (ino->i_mode & S_ISUID) || (ino->i_mode & (S_ISGID | kGroupExec)) == (S_ISGID | kGroupExec);
+    if (drops && !privileged && c->fsuid != ino->i_uid) return -EPERM;
+  }
+  return notify_change(d, &attr);
+}
+
 }  // namespace
+
+long sys_fchown(unsigned int fd, unsigned user, unsigned group) {
+  FdRef f(fd);
+  if (!f || (f->f_mode & FMODE_PATH)) return -EBADF;
+  return chown_common(f->f_dentry, user, group);
+}
+
+long sys_fchownat(int dfd, uintptr_t filename, unsigned user, unsigned group, int flag) {
+  if (flag & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -EINVAL;
+  UserPath name(filename, flag & AT_EMPTY_PATH);
+  if (name.err()) return name.err();
+  AtStart at(dfd, name.get());
+  if (at.err()) return at.err();
+  if (name.empty()) return chown_common(at.start(), user, group);  // the descriptor's own file
+  auto d = path_lookupat(at.root(), at.start(), name.get(), (flag & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW);
+  if (!d) return d.error().err;
+  const int err = chown_common(d.value(), user, group);
+  dput(d.value());
+  return err;
+}
 
 long sys_fchmod(unsigned int fd, unsigned mode) {
   FdRef f(fd);

@@ -140,6 +140,8 @@ consteval std::array<syscall_fn, __NR_syscalls> make_table() {
   t[__NR_faccessat2] = syscall_entry<sys_faccessat2>;
   t[__NR_ftruncate] = syscall_entry<sys_ftruncate>;
   t[__NR_truncate] = syscall_entry<sys_truncate>;
+  t[__NR_fchown] = syscall_entry<sys_fchown>;
+  t[__NR_fchownat] = syscall_entry<sys_fchownat>;
   t[__NR_fchmod] = syscall_entry<sys_fchmod>;
   t[__NR_fchmodat] = syscall_entry<sys_fchmodat>;
   t[__NR_pipe2] = syscall_entry<sys_pipe2>;

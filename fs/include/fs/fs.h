@@ -326,16 +326,22 @@ void vfs_getattr(inode* ino, kstat* st);
 
 // ---- attribute changes (fs/attr.cc) --------------------------------------------
 constexpr unsigned ATTR_MODE = 1u << 0;
+constexpr unsigned ATTR_UID = 1u << 1;
+constexpr unsigned ATTR_GID = 1u << 2;
 constexpr unsigned ATTR_CTIME = 1u << 6;
+constexpr unsigned ATTR_KILL_SUID = 1u << 11;  // drop S_ISUID (a chown of a non-directory)
+constexpr unsigned ATTR_KILL_SGID = 1u << 12;  // drop S_ISGID when S_IXGRP is set too
 constexpr unsigned S_IALLUGO = 07777;  // the permission bits with set-id and sticky
 // What changes (Linux's struct iattr): ia_valid says which fields count.
 struct iattr {
   unsigned ia_valid;
   umode_t ia_mode;
+  unsigned ia_uid, ia_gid;
   timespec64 ia_ctime;
 };
 // Applies attr to d's inode (ATTR_MODE keeps the file type; ATTR_CTIME is
-// set to now) under i_rwsem, through i_op->setattr or simple_setattr.
+// set to now; ATTR_KILL_* become the mode without those bits) under
+// i_rwsem, through i_op->setattr or simple_setattr.
 int notify_change(dentry* d, iattr* attr);
 // Copies the attributes into the inode (i_rwsem held).
 int simple_setattr(dentry* d, const iattr* attr);

@@ -104,6 +104,8 @@ long sys_faccessat(int dfd, uintptr_t filename, int mode);
 long sys_faccessat2(int dfd, uintptr_t filename, int mode, int flags);
 long sys_ftruncate(unsigned int fd, loff_t length);
 long sys_truncate(uintptr_t path, loff_t length);
+long sys_fchown(unsigned int fd, unsigned user, unsigned group);
+long sys_fchownat(int dfd, uintptr_t filename, unsigned user, unsigned group, int flag);
 long sys_fchmod(unsigned int fd, unsigned mode);
 long sys_fchmodat(int dfd, uintptr_t filename, unsigned mode);
 long sys_pipe2(uintptr_t fildes, int flags);
