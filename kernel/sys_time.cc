@@ -1,6 +1,8 @@
 /*
- * Time system calls: clock_gettime/getres, gettimeofday, nanosleep and
- * clock_nanosleep.
+ * Time system calls: clock_gettime/getres, gettimeofday, nanosleep,
+ * clock_nanosleep, and setting the wall clock: clock_settime(CLOCK_REALTIME)
+ * and settimeofday (CAP_SYS_TIME; the time zone it keeps is only reported
+ * back by gettimeofday, as on Linux).
  *
  * Every clock reads the timebase (rdtime, ktime_get_ns). MONOTONIC,
  * MONOTONIC_RAW and BOOTTIME count from boot (nothing suspends);
@@ -13,8 +15,11 @@
 
 #include <time.h>  // CLOCK_*
 
+#include <atomic>
+
 #include <asm/csr.h>
 #include <asm/uaccess.h>
+#include <kernel/cred.h>
 #include <kernel/errno.h>
 #include <kernel/sched.h>
 #include <kernel/signal.h>
@@ -149,6 +154,51 @@ long sys_clock_getres(int which_clock, uintptr_t utp) {
   return 0;
 }
 
+namespace {
+
+struct kernel_timezone {
+  int32_t tz_minuteswest, tz_dsttime;
+};
+std::atomic<uint64_t> sys_tz{0};  // the two fields packed, read and set whole
+
+// do_sys_settimeofday64: validity, then CAP_SYS_TIME, then the zone and the
+// time (kernel/time.cc).
+long settimeofday(const kernel_timespec* ts, const kernel_timezone* tz) {
+  if (ts && !settod_valid(ts->tv_sec, ts->tv_nsec)) return -EINVAL;
+  if (!cred_capable_sys(current_cred())) return -EPERM;
+  if (tz) {
+    if (tz->tz_minuteswest > 15 * 60 || tz->tz_minuteswest < -15 * 60) return -EINVAL;
+    sys_tz.store(static_cast<uint32_t>(tz->tz_minuteswest) | uint64_t{static_cast<uint32_t>(tz->tz_dsttime)} << 32,
+                 std::memory_order_relaxed);
+  }
+  return ts ? do_settimeofday64(ts->tv_sec, ts->tv_nsec) : 0;
+}
+
+}  // namespace
+
+long sys_clock_settime(int which_clock, uintptr_t utp) {
+  // Only CLOCK_REALTIME can be set (Linux's other clocks have no clock_set).
+  bool ok;
+  clock_now(which_clock, &ok);
+  if (!ok || which_clock != CLOCK_REALTIME) return -EINVAL;
+  kernel_timespec ts;
+  if (copy_from_user(&ts, utp, sizeof(ts))) return -EFAULT;
+  return settimeofday(&ts, nullptr);
+}
+
+long sys_settimeofday(uintptr_t utv, uintptr_t utz) {
+  kernel_timespec ts;
+  if (utv) {
+    kernel_timeval tv;
+    if (copy_from_user(&tv, utv, sizeof(tv))) return -EFAULT;
+    if (tv.tv_usec >= 1000000 || tv.tv_usec < 0) return -EINVAL;
+    ts = kernel_timespec{tv.tv_sec, tv.tv_usec * 1000};
+  }
+  kernel_timezone tz;
+  if (utz && copy_from_user(&tz, utz, sizeof(tz))) return -EFAULT;
+  return settimeofday(utv ? &ts : nullptr, utz ? &tz : nullptr);
+}
+
 long sys_gettimeofday(uintptr_t utv, uintptr_t utz) {
   if (utv) {
     bool ok;
@@ -157,8 +207,9 @@ long sys_gettimeofday(uintptr_t utv, uintptr_t utz) {
     if (copy_to_user(utv, &tv, sizeof(tv))) return -EFAULT;
   }
   if (utz) {
-    const int32_t tz[2] = {0, 0};
-    if (copy_to_user(utz, tz, sizeof(tz))) return -EFAULT;
+    const uint64_t packed = sys_tz.load(std::memory_order_relaxed);
+    const kernel_timezone tz{static_cast<int32_t>(packed), static_cast<int32_t>(packed >> 32)};
+    if (copy_to_user(utz, &tz, sizeof(tz))) return -EFAULT;
   }
   return 0;
 }

@@ -20,6 +20,7 @@
 #include <asm/traps.h>
 #include <kernel/console.h>
 #include <kernel/devicetree.h>
+#include <kernel/errno.h>
 #include <kernel/percpu.h>
 #include <kernel/printk.h>
 #include <kernel/rcutree.h>
@@ -120,6 +121,20 @@ uint64_t ktime_get_real_ns() { return ktime_get_ns() + wall_offset_ns.load(std::
 
 void timekeeping_set_real_ns(uint64_t real_ns) {
   wall_offset_ns.store(real_ns - ktime_get_ns(), std::memory_order_relaxed);
+}
+
+bool settod_valid(int64_t sec, int64_t nsec) {
+  constexpr int64_t kNsecPerSec = 1000000000;
+  constexpr int64_t kSettodMaxSec = INT64_MAX / kNsecPerSec - 30ll * 365 * 86400;
+  return sec >= 0 && nsec >= 0 && nsec < kNsecPerSec && sec < kSettodMaxSec;
+}
+
+int do_settimeofday64(int64_t sec, int64_t nsec) {
+  if (!settod_valid(sec, nsec)) return -EINVAL;
+  const uint64_t real = static_cast<uint64_t>(sec) * 1000000000ull + static_cast<uint64_t>(nsec);
+  if (real < ktime_get_ns()) return -EINVAL;  // before the boot: realtime - monotonic stays positive
+  timekeeping_set_real_ns(real);
+  return 0;
 }
 
 void udelay(uint64_t us) {

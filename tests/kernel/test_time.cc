@@ -5,6 +5,7 @@
 #include <asm/irqflags.h>
 #include <asm/smp.h>
 #include <kernel/devicetree.h>
+#include <kernel/errno.h>
 #include <kernel/percpu.h>
 #include <kernel/rtc.h>
 #include <kernel/time.h>
@@ -99,4 +100,30 @@ KTEST(timer, wall_clock_follows_the_rtc) {
   EXPECT_GE(r2 - r, n0 - m1);
   EXPECT_LE(r2 - r, n1 - m0);
   EXPECT_GE(r2 - r, 2000000u);
+}
+
+// Setting the wall clock (clock_settime / settimeofday's do_settimeofday64):
+// it jumps to the time given and runs on from there; a time before the
+// boot, a negative one or one with nanoseconds out of range is -EINVAL and
+// changes nothing.
+KTEST(timer, settimeofday_moves_the_wall_clock) {
+  constexpr int64_t kNsPerSec = 1000000000;
+  const uint64_t before = ktime_get_real_ns();
+  const int64_t target = static_cast<int64_t>(before / kNsPerSec) + 100000;  // a bit more than a day ahead
+  const uint64_t m0 = ktime_get_ns();
+  ASSERT_EQ(do_settimeofday64(target, 500), 0);
+  const uint64_t after = ktime_get_real_ns();
+  const uint64_t m1 = ktime_get_ns();
+  EXPECT_GE(after, static_cast<uint64_t>(target) * kNsPerSec + 500);
+  EXPECT_LE(after, static_cast<uint64_t>(target) * kNsPerSec + 500 + (m1 - m0));
+  EXPECT_EQ(do_settimeofday64(0, 0), -EINVAL);  // before the boot
+  EXPECT_EQ(do_settimeofday64(-1, 0), -EINVAL);
+  EXPECT_EQ(do_settimeofday64(target, kNsPerSec), -EINVAL);
+  EXPECT_EQ(do_settimeofday64(target, -1), -EINVAL);
+  EXPECT_GE(ktime_get_real_ns(), after);  // the refused ones changed nothing
+  // Back to where it was, plus the time that passed.
+  const uint64_t now = before + (ktime_get_ns() - m0);
+  ASSERT_EQ(do_settimeofday64(static_cast<int64_t>(now / kNsPerSec), static_cast<int64_t>(now % kNsPerSec)), 0);
+  const uint64_t back = ktime_get_real_ns();
+  EXPECT_LT(back > now ? back - now : now - back, static_cast<uint64_t>(kNsPerSec));
 }

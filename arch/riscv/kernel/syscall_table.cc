@@ -107,6 +107,8 @@ consteval std::array<syscall_fn, __NR_syscalls> make_table() {
   // time
   t[__NR_clock_gettime] = syscall_entry<sys_clock_gettime>;
   t[__NR_clock_getres] = syscall_entry<sys_clock_getres>;
+  t[__NR_clock_settime] = syscall_entry<sys_clock_settime>;
+  t[__NR_settimeofday] = syscall_entry<sys_settimeofday>;
   t[__NR_gettimeofday] = syscall_entry<sys_gettimeofday>;
   t[__NR_nanosleep] = syscall_entry<sys_nanosleep>;
   t[__NR_clock_nanosleep] = syscall_entry<sys_clock_nanosleep>;

@@ -96,6 +96,9 @@ void set_groups(cred* c, group_info* g);
 
 // ---- privilege and membership -------------------------------------------------
 inline bool cred_capable_setid(const cred* c) { return c->euid == GLOBAL_ROOT_UID; }
+// CAP_SYS_TIME (and the other capabilities outside the file-system set):
+// what a process with euid 0 has without capset.
+inline bool cred_capable_sys(const cred* c) { return c->euid == GLOBAL_ROOT_UID; }
 inline bool cred_capable_fs(const cred* c) { return c->fsuid == GLOBAL_ROOT_UID; }
 // gid is c's file-system group or one of its supplementary groups.
 bool cred_in_group(const cred* c, kgid_t gid);

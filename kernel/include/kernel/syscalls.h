@@ -69,6 +69,8 @@ long sys_umask(int mask);
 // ---- time (kernel/sys_time.cc) ----
 long sys_clock_gettime(int which_clock, uintptr_t utp);
 long sys_clock_getres(int which_clock, uintptr_t utp);
+long sys_clock_settime(int which_clock, uintptr_t utp);
+long sys_settimeofday(uintptr_t utv, uintptr_t utz);
 long sys_gettimeofday(uintptr_t utv, uintptr_t utz);
 long sys_nanosleep(uintptr_t urqtp, uintptr_t urmtp);
 long sys_clock_nanosleep(int which_clock, int flags, uintptr_t urqtp, uintptr_t urmtp);

@@ -31,6 +31,12 @@ uint64_t ktime_get_ns();
 // starts at the epoch, as Linux's does on a machine without one.
 uint64_t ktime_get_real_ns();
 void timekeeping_set_real_ns(uint64_t real_ns);
+// timespec64_valid_settod: a wall time ktime can hold with room to run
+// (Linux keeps 30 years below KTIME_SEC_MAX).
+bool settod_valid(int64_t sec, int64_t nsec);
+// Linux's do_settimeofday64 (the caller checked CAP_SYS_TIME): 0, or
+// -EINVAL for an invalid time or one before the boot.
+int do_settimeofday64(int64_t sec, int64_t nsec);
 void udelay(uint64_t us);
 void mdelay(uint64_t ms);
 // True when this hart arms its timer through stimecmp rather than SBI.
