@@ -8,10 +8,15 @@
  */
 #pragma once
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static int check_total, check_failed;
 
@@ -66,6 +71,50 @@ static inline void check_eq(const char* name, long observed, long expected) {
   snprintf(obs, sizeof obs, "%ld", observed);
   snprintf(exp, sizeof exp, "%ld", expected);
   check_line(observed == expected, name, obs, exp);
+}
+
+/* Waits for a child that printed checks of its own and exits 1 if one
+ * failed (2 if it could not set itself up): its failure counts here. */
+static inline void check_child(const char* name, pid_t pid) {
+  int st = 0;
+  waitpid(pid, &st, 0);
+  check_true(name, WIFEXITED(st) && WEXITSTATUS(st) != 2);
+  if (WIFEXITED(st) && WEXITSTATUS(st) == 1) check_failed++;
+}
+
+/* A fresh directory /tmp/<what>-<pid> for a program's files, and a path in it. */
+static char check_dir[64];
+static inline void check_make_dir(const char* what) {
+  mkdir("/tmp", 01777);
+  snprintf(check_dir, sizeof check_dir, "/tmp/%s-%d", what, (int)getpid());
+  if (mkdir(check_dir, 0755)) {
+    perror("mkdir");
+    exit(2);
+  }
+}
+/* Removes a tree (as the caller may: the programs run as root). */
+static inline void check_remove_tree(const char* path) {
+  DIR* d = opendir(path);
+  if (d) {
+    struct dirent* e;
+    while ((e = readdir(d))) {
+      if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+      char sub[512];
+      if (snprintf(sub, sizeof sub, "%s/%s", path, e->d_name) >= (int)sizeof sub) continue;
+      if (e->d_type == DT_DIR) check_remove_tree(sub);
+      else unlink(sub);
+    }
+    closedir(d);
+  }
+  rmdir(path);
+}
+static inline void check_remove_dir(void) { check_remove_tree(check_dir); }
+static inline const char* at(const char* name) {
+  static char buf[4][160];
+  static int i;
+  i = (i + 1) % 4;
+  snprintf(buf[i], sizeof buf[i], "%s/%s", check_dir, name);
+  return buf[i];
 }
 
 static inline int check_summary(const char* prog) {

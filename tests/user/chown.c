@@ -14,16 +14,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char dir[64];
-
-static const char* at(const char* name) {
-  static char buf[4][160];
-  static int i;
-  i = (i + 1) % 4;
-  snprintf(buf[i], sizeof buf[i], "%s/%s", dir, name);
-  return buf[i];
-}
-
 static void make_file(const char* name, int mode) {
   int fd = open(at(name), O_WRONLY | O_CREAT | O_EXCL, 0600);
   if (fd < 0 || fchmod(fd, mode)) {
@@ -121,23 +111,16 @@ static void as_user(void) {
     fflush(stdout);
     _exit(check_failed ? 1 : 0);
   }
-  int st = 0;
-  waitpid(pid, &st, 0);
-  check_true("user: the child ran its checks", WIFEXITED(st) && WEXITSTATUS(st) != 2);
-  if (WIFEXITED(st) && WEXITSTATUS(st) == 1) check_failed++;
+  check_child("user: the child ran its checks", pid);
   check_owner("user: its file ends as 1000:100", "mine", 0, "1000:100 0644");
   check_owner("user: root's set-user-ID file is untouched", "root-suid", 0, "0:0 4755");
 }
 
 int main(void) {
   umask(0);
-  mkdir("/tmp", 01777);
-  snprintf(dir, sizeof dir, "/tmp/chown-test-%d", (int)getpid());
-  if (mkdir(dir, 0755)) {
-    perror("mkdir");
-    return 2;
-  }
+  check_make_dir("chown-test");
   as_root();
   as_user();
+  check_remove_dir();
   return check_summary("chown");
 }

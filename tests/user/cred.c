@@ -222,15 +222,6 @@ static void status_after_changes(void) {
 
 /* ---- file access --------------------------------------------------------------- */
 
-static char dir[64];
-
-static const char* at(const char* name) {
-  static char buf[4][160];
-  static int i;
-  i = (i + 1) % 4;
-  snprintf(buf[i], sizeof buf[i], "%s/%s", dir, name);
-  return buf[i];
-}
 
 /* Creates a file (as root) owned by uid:gid with mode. */
 static void make_file(const char* name, int mode, int uid, int gid) {
@@ -266,12 +257,7 @@ static long try_exec(const char* name) {
 
 static void set_tree(void) {
   umask(0);
-  mkdir("/tmp", 01777);
-  snprintf(dir, sizeof dir, "/tmp/cred-test-%d", (int)getpid());
-  if (mkdir(dir, 0755)) {
-    perror("mkdir");
-    exit(2);
-  }
+  check_make_dir("cred-test");
   make_file("f600", 0600, 0, 0);
   make_file("f644", 0644, 0, 0);
   make_file("f640g", 0640, 0, 1000);
@@ -401,22 +387,6 @@ static void fsuid_against_access(void) {
 }
 
 /* Removes the tree (as root, which may). */
-static void remove_tree(const char* path) {
-  DIR* d = opendir(path);
-  if (d) {
-    struct dirent* e;
-    while ((e = readdir(d))) {
-      if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-      char sub[300];
-      snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-      if (e->d_type == DT_DIR) remove_tree(sub);
-      else unlink(sub);
-    }
-    closedir(d);
-  }
-  rmdir(path);
-}
-
 /* ---- signals between users ----------------------------------------------------- */
 
 static volatile sig_atomic_t got_uid = -1;
@@ -478,6 +448,6 @@ int main(void) {
   in_supplementary_group();
   fsuid_against_access();
   signals_between_users();
-  remove_tree(dir);
+  check_remove_dir();
   return check_summary("cred");
 }

@@ -30,6 +30,13 @@ static const char* members(const fd_set* s, int n) {
   return len ? buf : "none";
 }
 
+/* s holds exactly a and b (each -1 for none). */
+static void fill(fd_set* s, int a, int b) {
+  FD_ZERO(s);
+  if (a >= 0) FD_SET(a, s);
+  if (b >= 0) FD_SET(b, s);
+}
+
 static void check_set(const char* name, const fd_set* s, int n, const char* expected) {
   const char* got = members(s, n);
   check_line(strcmp(got, expected) == 0, name, got, expected);
@@ -49,14 +56,9 @@ int main(void) {
   struct timeval tv;
 
   /* Nothing to read yet; both write ends are writable. */
-  FD_ZERO(&rd);
-  FD_ZERO(&wr);
-  FD_ZERO(&ex);
-  FD_SET(r1, &rd);
-  FD_SET(r2, &rd);
-  FD_SET(w1, &wr);
-  FD_SET(w2, &wr);
-  FD_SET(r1, &ex);
+  fill(&rd, r1, r2);
+  fill(&wr, w1, w2);
+  fill(&ex, r1, -1);
   tv = (struct timeval){0, 0};
   check_eq("empty pipes: the count", select(14, &rd, &wr, &ex, &tv), 2);
   check_set("empty pipes: readable", &rd, 14, "none");
@@ -65,29 +67,23 @@ int main(void) {
 
   /* Data in the first pipe; a descriptor in two sets counts twice. */
   if (write(w1, "x", 1) != 1) return 2;
-  FD_ZERO(&rd);
-  FD_ZERO(&wr);
-  FD_ZERO(&ex);
-  FD_SET(r1, &rd);
-  FD_SET(r2, &rd);
-  FD_SET(w1, &wr);
+  fill(&rd, r1, r2);
+  fill(&wr, w1, -1);
+  fill(&ex, -1, -1);
   tv = (struct timeval){0, 0};
   check_eq("data in one pipe: the count", select(14, &rd, &wr, NULL, &tv), 2);
   check_set("data in one pipe: readable", &rd, 14, "10");
   check_set("data in one pipe: writable", &wr, 14, "11");
 
   /* n limits what is looked at: fds >= n are left out and cleared. */
-  FD_ZERO(&rd);
-  FD_SET(r1, &rd);
-  FD_SET(r2, &rd);
+  fill(&rd, r1, r2);
   tv = (struct timeval){0, 0};
   check_eq("n = 12 leaves out fd 12: the count", select(12, &rd, NULL, NULL, &tv), 1);
   check_set("n = 12 leaves out fd 12: readable", &rd, 14, "10");
 
   /* The write end closed: the read end is readable (end of file). */
   close(w2);
-  FD_ZERO(&rd);
-  FD_SET(r2, &rd);
+  fill(&rd, r2, -1);
   tv = (struct timeval){0, 0};
   check_eq("writer gone: the count", select(14, &rd, NULL, NULL, &tv), 1);
   check_set("writer gone: readable", &rd, 14, "12");
@@ -95,16 +91,14 @@ int main(void) {
   /* A timeout with nothing ready: 0, empty sets, no time left. */
   char c;
   if (read(r1, &c, 1) != 1) return 2;
-  FD_ZERO(&rd);
-  FD_SET(r1, &rd);
+  fill(&rd, r1, -1);
   tv = (struct timeval){0, 20000};
   check_eq("timeout: the count", select(14, &rd, NULL, NULL, &tv), 0);
   check_set("timeout: readable", &rd, 14, "none");
   check_true("timeout: the time left is zero", tv.tv_sec == 0 && tv.tv_usec == 0);
 
   /* Time left is written back when something is ready before the end. */
-  FD_ZERO(&wr);
-  FD_SET(w1, &wr);
+  fill(&wr, w1, -1);
   tv = (struct timeval){5, 0};
   check_eq("ready at once with 5 s to wait: the count", select(14, NULL, &wr, NULL, &tv), 1);
   check_true("ready at once: most of the 5 s are left", tv.tv_sec == 4 || (tv.tv_sec == 5 && tv.tv_usec == 0));
@@ -119,12 +113,10 @@ int main(void) {
              (t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) >= 30000000L);
 
   /* Errors. */
-  FD_ZERO(&rd);
-  FD_SET(20, &rd);
+  fill(&rd, 20, -1);
   tv = (struct timeval){0, 0};
   CHECK_SYS("a closed descriptor in a set", select(21, &rd, NULL, NULL, &tv), EBADF);
-  FD_ZERO(&rd);
-  FD_SET(20, &rd);
+  fill(&rd, 20, -1);
   tv = (struct timeval){0, 0};
   check_eq("a closed descriptor at or above n is not looked at", select(20, &rd, NULL, NULL, &tv), 0);
   tv = (struct timeval){0, 0};
@@ -132,8 +124,7 @@ int main(void) {
   tv = (struct timeval){-1, 0};
   CHECK_SYS("a negative timeout", select(1, NULL, NULL, NULL, &tv), EINVAL);
   /* glibc carries whole seconds out of tv_usec before the call. */
-  FD_ZERO(&wr);
-  FD_SET(w1, &wr);
+  fill(&wr, w1, -1);
   tv = (struct timeval){0, 2500000};
   check_eq("2500000 microseconds: the count", select(14, NULL, &wr, NULL, &tv), 1);
   check_true("2500000 microseconds: about 2.5 s are left", tv.tv_sec == 2 && tv.tv_usec > 400000);
@@ -167,8 +158,7 @@ int main(void) {
     kill(self, SIGUSR1);
     _exit(0);
   }
-  FD_ZERO(&rd);
-  FD_SET(r1, &rd);
+  fill(&rd, r1, -1);
   tv = (struct timeval){5, 0};
   CHECK_SYS("a signal interrupts the wait", select(14, &rd, NULL, NULL, &tv), EINTR);
   check_true("the handler ran", got_usr1);
@@ -187,8 +177,7 @@ int main(void) {
     _exit(0);
   }
   sigemptyset(&wait_mask);
-  FD_ZERO(&rd);
-  FD_SET(r1, &rd);
+  fill(&rd, r1, -1);
   ts = (struct timespec){5, 0};
   CHECK_SYS("pselect: the mask lets SIGUSR1 in", pselect(14, &rd, NULL, NULL, &ts, &wait_mask), EINTR);
   check_true("pselect: the handler ran", got_usr1);
@@ -199,8 +188,7 @@ int main(void) {
   /* With the mask blocking it, a pending SIGUSR1 does not interrupt. */
   got_usr1 = 0;
   kill(self, SIGUSR1);
-  FD_ZERO(&rd);
-  FD_SET(r1, &rd);
+  fill(&rd, r1, -1);
   ts = (struct timespec){0, 20000000};
   check_eq("pselect: a blocked pending signal leaves the timeout", pselect(14, &rd, NULL, NULL, &ts, &block), 0);
   check_true("pselect: its handler has not run", !got_usr1);
