@@ -27,6 +27,7 @@
 #include <asm/uaccess.h>
 #include <fs/fdtable.h>
 #include <kernel/errno.h>
+#include <kernel/futex.h>
 #include <kernel/kthread.h>
 #include <kernel/panic.h>
 #include <kernel/power.h>
@@ -136,10 +137,13 @@ int take_stop_report(task_struct* c, int options) {
 
 void mm_release(task_struct* tsk) {
   if (tsk->clear_child_tid) {
-    // Only someone sharing the mm can see the store (Linux's condition too).
+    // Only someone sharing the mm can see the store (Linux's condition
+    // too); that is how pthread_join learns a thread is gone: the 0, then
+    // one waiter of the word woken.
     if (tsk->mm && tsk->mm->mm_users.load(std::memory_order_relaxed) > 1) {
       const uint32_t zero = 0;
-      (void)copy_to_user(tsk->clear_child_tid, &zero, sizeof(zero));  // a bad pointer is the process's problem
+      if (!copy_to_user(tsk->clear_child_tid, &zero, sizeof(zero)))  // a bad pointer is the process's problem
+        futex_wake(tsk->clear_child_tid, 1, FUTEX_BITSET_MATCH_ANY);
     }
     tsk->clear_child_tid = 0;
   }

@@ -96,6 +96,7 @@ consteval std::array<syscall_fn, __NR_syscalls> make_table() {
   t[__NR_setgroups] = syscall_entry<sys_setgroups>;
   t[__NR_uname] = syscall_entry<sys_uname>;
   t[__NR_set_robust_list] = syscall_entry<sys_set_robust_list>;
+  t[__NR_futex] = syscall_entry<sys_futex>;
   t[__NR_prlimit64] = syscall_entry<sys_prlimit64>;
   t[__NR_getrlimit] = syscall_entry<sys_getrlimit>;
   t[__NR_setrlimit] = syscall_entry<sys_setrlimit>;

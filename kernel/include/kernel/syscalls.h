@@ -27,6 +27,9 @@ long sys_clone(unsigned long clone_flags, unsigned long newsp, uintptr_t uparent
 long sys_execve(uintptr_t ufilename, uintptr_t uargv, uintptr_t uenvp);
 long sys_set_tid_address(uintptr_t utidptr);
 
+// ---- futexes (kernel/futex.cc) ----
+long sys_futex(uintptr_t uaddr, int op, uint32_t val, uintptr_t utime, uintptr_t uaddr2, uint32_t val3);
+
 // ---- process groups and sessions (kernel/pgrp.cc) ----
 long sys_setpgid(int pid, int pgid);
 long sys_getpgid(int pid);
