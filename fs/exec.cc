@@ -123,6 +123,7 @@ void begin_new_exec(linux_binprm* bprm) {
   mm_struct* old = tsk->mm;
   mm_struct* mm = bprm->mm;
   bprm->mm = nullptr;  // the task's now
+  if (tsk->signal) de_thread(tsk);  // the other threads go first (they share the old mm)
   if (old) mm_release(tsk);  // in the old mm: clear_child_tid; a vfork parent goes on
   {
     // The task's mm and the CPU's change together, under tasklist_lock as

@@ -92,27 +92,63 @@ int reaper_thread(void*) {
   }
 }
 
-void exit_notify(task_struct* tsk, int status) {
-  bool autoreap = false;
+void queue_reap(task_struct* p) {
+  {
+    SpinLockIrqSaveGuard g{reap_lock};
+    list_add_tail(&p->sibling, &reap_list);
+  }
+  wake_up_all(&reap_wait);
+}
+
+// The wait status of a dead group: the group's when it ended as a whole
+// (exit_group, a fatal signal), else its leader's own.
+int group_status(const task_struct* leader) {
+  const signal_struct* s = leader->signal;
+  return s && (s->flags & SIGNAL_GROUP_EXIT) ? s->group_exit_code : leader->exit_code;
+}
+
+// tsk leaves its thread group and becomes a zombie. A thread that is not
+// the leader is freed at once (by the reaper thread); the leader stays a
+// zombie for its parent, which learns of it (SIGCHLD, wait4) only once the
+// whole group is dead: the last thread to exit tells it. True when that
+// group is init's: nothing is done then, the machine powers off with
+// *init_status.
+bool exit_notify(task_struct* tsk, int status, int* init_status) {
+  task_struct* leader = tsk->group_leader;
+  task_struct* reap[2];
+  int nreap = 0;
   {
     SpinLockIrqSaveGuard g{tasklist_lock};
-    forget_original_parent(tsk);
-    kill_orphaned_pgrp(tsk, nullptr);
+    bool group_dead;
+    {
+      TaskSighandLock l{tsk};
+      list_del_init(&tsk->thread_node);
+      group_dead = list_empty(&tsk->signal->thread_head);
+    }
     tsk->exit_code = status;
+    if (group_dead && leader == child_reaper()) {
+      *init_status = group_status(leader);
+      return true;
+    }
     tsk->zombie = true;
-    if (tsk->exit_signal) autoreap = do_notify_parent(tsk, tsk->exit_signal);
-    if (autoreap && tsk->parent) {
-      list_del_init(&tsk->sibling);  // never a zombie for its parent
+    if (tsk != leader) {  // a thread: nobody waits for it
       detach_pid(tsk);
-    } else {
-      autoreap = false;
+      reap[nreap++] = tsk;
+    }
+    if (group_dead) {
+      forget_original_parent(leader);
+      kill_orphaned_pgrp(leader, nullptr);
+      leader->exit_code = group_status(leader);
+      const bool autoreap = leader->exit_signal > 0 ? do_notify_parent(leader, leader->exit_signal) : false;
+      if (autoreap && leader->parent) {
+        list_del_init(&leader->sibling);  // never a zombie for its parent
+        detach_pid(leader);
+        reap[nreap++] = leader;
+      }
     }
   }
-  if (autoreap) {
-    SpinLockIrqSaveGuard g{reap_lock};
-    list_add_tail(&tsk->sibling, &reap_list);
-  }
-  if (autoreap) wake_up_all(&reap_wait);
+  for (int i = 0; i < nreap; i++) queue_reap(reap[i]);
+  return false;
 }
 
 // A stopped child not yet reported (WUNTRACED), or a continued one
@@ -174,18 +210,85 @@ void do_exit(long code) {
   exit_signals(tsk);  // no more signals; pending ones dropped
   exit_mm(tsk);
   exit_files_and_fs(tsk);
-  if (tsk == child_reaper()) {
-    pr_info("init exited: status %#x, powering off\n", status);
-    machine_exit(status_to_shell(status));
+  int init_status;
+  if (exit_notify(tsk, status, &init_status)) {
+    pr_info("init exited: status %#x, powering off\n", init_status);
+    machine_exit(status_to_shell(init_status));
   }
-  exit_notify(tsk, status);
   wake_up_parent();
   set_current_state(TASK_DEAD);
   schedule();
   panic("do_exit: %s (pid %d) ran after its last switch", tsk->comm, tsk->pid);
 }
 
-void do_group_exit(int exit_code) { do_exit(exit_code); }
+void do_group_exit(int exit_code) {
+  task_struct* tsk = get_current();
+  {
+    TaskSighandLock l{tsk};
+    signal_struct* s = tsk->signal;
+    if (!l.sighand()) {
+    } else if (s->flags & SIGNAL_GROUP_EXIT) {
+      exit_code = s->group_exit_code;  // another thread ended the group first
+    } else if (s->group_exec_task && s->group_exec_task != tsk) {
+      exit_code = 0;  // another thread is in execve (de_thread): leave quietly
+    } else {
+      s->flags |= SIGNAL_GROUP_EXIT;
+      s->group_exit_code = exit_code;
+      zap_other_threads(tsk);
+    }
+  }
+  do_exit(exit_code);
+}
+
+void de_thread(task_struct* tsk) {
+  signal_struct* s = tsk->signal;
+  task_struct* leader = tsk->group_leader;
+  {
+    TaskSighandLock l{tsk};
+    if (!l.sighand() || (s->flags & SIGNAL_GROUP_EXIT)) return;  // dying anyway, on the way out
+    if (leader == tsk && s->thread_head.next == &tsk->thread_node && s->thread_head.prev == &tsk->thread_node)
+      return;  // alone
+    s->group_exec_task = tsk;
+    zap_other_threads(tsk);
+  }
+  // Every exit wakes child_exit_wait (do_exit's wake_up_parent).
+  wait_event(child_exit_wait, [&] {
+    SpinLockIrqSaveGuard g{tasklist_lock};
+    return s->thread_head.next == &tsk->thread_node && s->thread_head.prev == &tsk->thread_node &&
+           (leader == tsk || leader->zombie);
+  });
+  if (leader != tsk) {
+    // Take the leader's identity: its pid (the tgid), its place under its
+    // parent, its children; the old leader, a zombie nobody will wait
+    // for, is freed with the pid this thread had.
+    SpinLockIrqSaveGuard g{tasklist_lock};
+    detach_pid(tsk);
+    detach_pid(leader);
+    const int old_tid = tsk->pid;
+    tsk->pid = leader->pid;
+    leader->pid = old_tid;
+    attach_pid(tsk);
+    tsk->parent = leader->parent;
+    list_add(&tsk->sibling, &leader->sibling);
+    list_del_init(&leader->sibling);
+    while (!list_empty(&leader->children)) {
+      task_struct* c = container_of(leader->children.next, &task_struct::sibling);
+      list_del_init(&c->sibling);
+      c->parent = tsk;
+      list_add_tail(&c->sibling, &tsk->children);
+    }
+    tsk->exit_signal = leader->exit_signal;
+    leader->exit_signal = -1;
+    tsk->session_leader = leader->session_leader;
+    tsk->start_time = leader->start_time;
+    tsk->group_leader = tsk;
+    leader->group_leader = leader;
+    if (leader == child_reaper()) set_child_reaper(tsk);
+  }
+  if (leader != tsk) queue_reap(leader);
+  TaskSighandLock l{tsk};
+  s->group_exec_task = nullptr;
+}
 
 void wake_up_parent() { wake_up_all(&child_exit_wait); }
 
@@ -210,12 +313,15 @@ long kernel_wait4(int pid, int* status, int options) {
     bool any = false;
     int reported = 0, report = 0;
     {
+      // Children of every thread hang off the group's leader (kernel_clone).
       SpinLockIrqSaveGuard g{tasklist_lock};
-      for (list_head* e = self->children.next; e != &self->children; e = e->next) {
+      list_head* children = &self->group_leader->children;
+      for (list_head* e = children->next; e != children; e = e->next) {
         task_struct* c = container_of(e, &task_struct::sibling);
         if (!eligible(c, pid, options)) continue;
         any = true;
-        if (c->zombie) {
+        // A leader whose other threads still run is not dead yet.
+        if (c->zombie && (!c->signal || list_empty(&c->signal->thread_head))) {
           found = c;
           list_del_init(&c->sibling);
           detach_pid(c);

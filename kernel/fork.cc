@@ -11,15 +11,19 @@
  *                  CLONE_CHILD_SETTID in the child, as its first act
  *                  (ret_from_fork -> fork_child_return); CLONE_CHILD_CLEARTID
  *                  arms the 0 written at exit
- *   tree           linked under tasklist_lock as the parent's (or, with
- *                  CLONE_PARENT, the grandparent's) child, then woken
+ *   tree           linked under tasklist_lock as the child of the parent's
+ *                  group leader (or, with CLONE_PARENT, of the leader's
+ *                  parent), then woken
+ *   CLONE_THREAD   a thread of the caller's group (needs CLONE_SIGHAND,
+ *                  which needs CLONE_VM): same tgid, signal_struct and
+ *                  leader, exit_signal -1, in no children list; refused
+ *                  (-ERESTARTNOINTR) while the group is dying or in execve
  *   CLONE_VFORK    the parent sleeps until the child leaves the shared mm
  *                  (exec or exit: mm_release), on a flag in its own stack
  *                  frame and one global queue (nothing of the child's is
  *                  touched after it sets the flag, so it may be freed)
  *
- * Threads (CLONE_THREAD) are not supported: -EINVAL, as for a kernel
- * built without them.
+ * clone3 has no table row: -ENOSYS, on which glibc 2.36 falls back to clone.
  */
 #include <kernel/process.h>
 
@@ -42,7 +46,7 @@ wait_queue_head vfork_wait;
 constexpr uint64_t kCloneSupported = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_VFORK |
                                      CLONE_PARENT | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |
                                      CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_UNTRACED |
-                                     CLONE_CHILD_SETTID;
+                                     CLONE_CHILD_SETTID | CLONE_THREAD;
 
 // A copy of oldmm for a forked child: same layout and limits, every VMA
 // copied with its pages shared copy-on-write.
@@ -86,6 +90,8 @@ long kernel_clone(const kernel_clone_args* args) {
   const uint64_t flags = args->flags;
   task_struct* parent = get_current();
   if (flags & ~kCloneSupported) return -EINVAL;
+  // Linux's rules: a thread shares the handlers, which needs the mm.
+  if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND)) return -EINVAL;
   if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM)) return -EINVAL;
   if (!parent->mm || !is_user_task(parent)) return -EINVAL;  // only user processes fork
 
@@ -95,7 +101,7 @@ long kernel_clone(const kernel_clone_args* args) {
   p->cpus_allowed = parent->cpus_allowed;
   memcpy(p->rlim, parent->rlim, sizeof(p->rlim));
   copy_creds(p, parent);
-  p->exit_signal = args->exit_signal;
+  p->exit_signal = (flags & CLONE_THREAD) ? -1 : args->exit_signal;
   p->flags |= PF_FORKNOEXEC;
   if (copy_sighand(flags, p) || copy_signal(flags, p)) {
     p->exit_state.store(EXIT_ZOMBIE, std::memory_order_release);  // never ran: free at once
@@ -129,12 +135,36 @@ long kernel_clone(const kernel_clone_args* args) {
   }
   std::atomic<bool> vfork_done{false};
   if (flags & CLONE_VFORK) p->vfork_done = &vfork_done;
+  bool dying = false;
   {
     SpinLockIrqSaveGuard g{tasklist_lock};
-    p->parent = (flags & CLONE_PARENT) && parent->parent ? parent->parent : parent;
-    list_add_tail(&p->sibling, &p->parent->children);
-    pgrp_fork(p, parent);
-    attach_pid(p);
+    task_struct* leader = parent->group_leader;
+    {
+      TaskSighandLock l{parent};
+      dying = (parent->signal->flags & SIGNAL_GROUP_EXIT) || parent->signal->group_exec_task;
+      if (!dying) list_add_tail(&p->thread_node, &p->signal->thread_head);
+    }
+    if (!dying) {
+      if (flags & CLONE_THREAD) {
+        p->tgid = parent->tgid;
+        p->group_leader = leader;
+        p->parent = leader->parent;
+      } else {
+        p->parent = (flags & CLONE_PARENT) && leader->parent ? leader->parent : leader;
+        list_add_tail(&p->sibling, &p->parent->children);
+      }
+      pgrp_fork(p, leader);
+      attach_pid(p);
+    }
+  }
+  if (dying) {
+    // exit_group or execve is killing the group: a new task would escape.
+    mmput(p->mm);
+    p->mm = nullptr;
+    exit_files_and_fs(p);
+    p->exit_state.store(EXIT_ZOMBIE, std::memory_order_release);  // never ran: free at once
+    task_reap(p);
+    return -ERESTARTNOINTR;
   }
   p->__state.store(TASK_UNINTERRUPTIBLE, std::memory_order_relaxed);
   wake_up_process(p);

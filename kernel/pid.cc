@@ -43,6 +43,8 @@ void pid_init(task_struct* init) {
 
 task_struct* child_reaper() { return init_task; }
 
+void set_child_reaper(task_struct* p) { init_task = p; }
+
 int alloc_pid() {
   SpinLockIrqSaveGuard g{pidmap_lock};
   const int pid = pidmap.alloc();
@@ -78,7 +80,9 @@ int next_task_pid(int after) {
   int best = -1;
   for (list_head& b : pid_hash)
     for (list_head* e = b.next; e != &b; e = e->next) {
-      const int pid = container_of(e, &task_struct::pid_chain)->pid;
+      const task_struct* p = container_of(e, &task_struct::pid_chain);
+      const int pid = p->pid;
+      if (p->tgid && p->tgid != pid) continue;  // a thread: listed under its process (as Linux's /proc)
       if (pid > after && (best < 0 || pid < best)) best = pid;
     }
   return best;

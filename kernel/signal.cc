@@ -100,10 +100,11 @@ bool sig_ignored(task_struct* t, int sig, bool force) {
   return sig_handler_ignored(handler, sig);
 }
 
-// False: the signal is to be dropped.
-bool prepare_signal(int sig, task_struct* p, bool force) {
+// False: the signal is to be dropped: the process is dying, or (sent to
+// the thread alone) the thread is.
+bool prepare_signal(int sig, task_struct* p, bool force, PidType type) {
   signal_struct* s = p->signal;
-  if ((p->flags & PF_EXITING) || (s->flags & SIGNAL_GROUP_EXIT)) return false;
+  if ((s->flags & SIGNAL_GROUP_EXIT) || (type == PidType::PID && (p->flags & PF_EXITING))) return false;
   if (sig_kernel_stop(sig)) {
     flush_sigqueue_mask(s, sigmask(SIGCONT), &s->shared_pending);
     flush_sigqueue_mask(s, sigmask(SIGCONT), &p->pending);
@@ -121,8 +122,32 @@ bool prepare_signal(int sig, task_struct* p, bool force) {
   return !sig_ignored(p, sig, force);
 }
 
+bool wants_signal(int sig, const task_struct* t) {
+  return !sigismember(&t->blocked, sig) && !(t->flags & PF_EXITING);
+}
+
+// A signal for the whole process wakes one thread that can take it: the
+// one it was sent to if it may, else the first other live thread that
+// does not block it (Linux's complete_signal, without its fatal-signal
+// shortcut: the thread that dequeues a fatal one ends the group). With
+// none, it waits in shared_pending for a thread to unblock it.
+void complete_signal(int sig, task_struct* t) {
+  if (wants_signal(sig, t)) {
+    signal_wake_up(t);
+    return;
+  }
+  list_head* head = &t->signal->thread_head;
+  for (list_head* e = head->next; e != head; e = e->next) {
+    task_struct* o = container_of(e, &task_struct::thread_node);
+    if (wants_signal(sig, o)) {
+      signal_wake_up(o);
+      return;
+    }
+  }
+}
+
 int send_signal_locked(int sig, const kernel_siginfo* info, task_struct* t, PidType type, bool force) {
-  if (!prepare_signal(sig, t, force)) return 0;
+  if (!prepare_signal(sig, t, force, type)) return 0;
   signal_struct* s = t->signal;
   sigpending* pending = type == PidType::PID ? &t->pending : &s->shared_pending;
   if (legacy_queue(pending->signal, sig)) return 0;
@@ -139,7 +164,8 @@ int send_signal_locked(int sig, const kernel_siginfo* info, task_struct* t, PidT
     }
   }
   sigaddset(&pending->signal, sig);
-  if (!sigismember(&t->blocked, sig)) signal_wake_up(t);
+  if (type != PidType::PID) complete_signal(sig, t);
+  else if (!sigismember(&t->blocked, sig)) signal_wake_up(t);
   return 0;
 }
 
@@ -368,7 +394,7 @@ bool do_notify_parent(task_struct* tsk, int sig) {
 void do_notify_parent_cldstop(task_struct* tsk, int why, int sig) {
   {
     SpinLockIrqSaveGuard g{tasklist_lock};
-    task_struct* parent = tsk->parent;
+    task_struct* parent = tsk->group_leader->parent;
     if (!parent) return;
     kernel_siginfo info;
     info.si_signo = SIGCHLD;
@@ -417,6 +443,13 @@ bool get_signal(ksignal* ksig) {
       sh->siglock.unlock();
       arch_local_irq_restore(flags);
     };
+    signal_struct* s = t->signal;
+    if ((s->flags & SIGNAL_GROUP_EXIT) || (s->group_exec_task && s->group_exec_task != t)) {
+      // Another thread ended the group (exit_group, a fatal signal) or is
+      // in execve: this one goes too, with the group's status.
+      unlock();
+      do_group_exit(0);
+    }
     if (t->signal->flags & SIGNAL_CLD_CONTINUED) {
       t->signal->flags &= ~SIGNAL_CLD_CONTINUED;
       unlock();
@@ -474,10 +507,8 @@ bool get_signal(ksignal* ksig) {
       do_notify_parent_cldstop(t, CLD_STOPPED, signr);
       continue;
     }
-    // Terminate (a core-dump signal too: no core is written, so the
-    // status is the bare signal number).
-    t->signal->flags |= SIGNAL_GROUP_EXIT;
-    t->signal->group_exit_code = signr;
+    // Terminate the whole group (a core-dump signal too: no core is
+    // written, so the status is the bare signal number).
     unlock();
     do_group_exit(exit_status_signaled(signr));
   }
@@ -560,6 +591,7 @@ int init_task_signals(task_struct* p) {
   sigemptyset(&p->blocked);
   p->sas = {};
   p->restart_block = {};
+  list_add_tail(&p->thread_node, &s->thread_head);  // p is not visible to anyone yet
   p->signal = s;
   __atomic_store_n(&p->sighand, sh, __ATOMIC_RELEASE);
   return 0;
@@ -595,6 +627,26 @@ void exit_signals(task_struct* tsk) {
   tsk->flags |= PF_EXITING;
   flush_sigqueue(tsk->signal, &tsk->pending);
   tsk->sigpending_flag.store(false, std::memory_order_relaxed);
+  // A signal for the process this thread was woken for but will not take
+  // goes to another thread that can.
+  list_head* head = &tsk->signal->thread_head;
+  for (list_head* e = head->next; e != head; e = e->next) {
+    task_struct* o = container_of(e, &task_struct::thread_node);
+    if (o != tsk && recalc_sigpending_tsk(o)) wake_up_state(o, TASK_INTERRUPTIBLE);
+  }
+}
+
+int zap_other_threads(task_struct* tsk) {
+  int n = 0;
+  list_head* head = &tsk->signal->thread_head;
+  for (list_head* e = head->next; e != head; e = e->next) {
+    task_struct* o = container_of(e, &task_struct::thread_node);
+    if (o == tsk) continue;
+    n++;
+    sigaddset(&o->pending.signal, SIGKILL);
+    signal_wake_up(o);
+  }
+  return n;
 }
 
 void release_task_signals(task_struct* tsk) {
@@ -604,6 +656,7 @@ void release_task_signals(task_struct* tsk) {
   {
     SpinLockIrqSaveGuard g{sh->siglock};
     if (s) flush_sigqueue(s, &tsk->pending);
+    if (!list_empty(&tsk->thread_node)) list_del_init(&tsk->thread_node);  // a kernel test task: never exit_notify'd
     __atomic_store_n(&tsk->sighand, nullptr, __ATOMIC_RELEASE);
     tsk->signal = nullptr;
   }

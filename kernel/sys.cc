@@ -68,7 +68,7 @@ long sys_gettid() { return get_current()->pid; }
 
 long sys_getppid() {
   SpinLockIrqSaveGuard g{tasklist_lock};
-  const task_struct* parent = get_current()->parent;
+  const task_struct* parent = get_current()->group_leader->parent;
   return parent ? parent->tgid : 0;
 }
 

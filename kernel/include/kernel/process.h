@@ -2,10 +2,13 @@
  * User processes: pids, the process tree, fork/clone, exit and wait
  * (kernel/pid.cc, kernel/fork.cc, kernel/exit.cc).
  *
- * Each process is one task_struct (no threads: tgid == pid). The tree is
+ * A process is a thread group (CLONE_THREAD): tasks sharing one
+ * signal_struct, listed on signal->thread_head while alive, with tgid the
+ * pid of the first, the group_leader. The tree links leaders only, as
  * Linux's: task->parent, the parent's `children` list through each
- * child's `sibling`; both change only under tasklist_lock (interrupts
- * off). A process that exits becomes a zombie (task->zombie, its wait
+ * child's `sibling`; a child forked by any thread hangs off its group's
+ * leader (so wait4 in any thread sees it), and a thread's `parent` is its
+ * leader's. All of it changes only under tasklist_lock (interrupts off). A process that exits becomes a zombie (task->zombie, its wait
  * status in exit_code) until its parent collects it with wait4; then its
  * pid is freed with the task_struct. Children of an exiting process move
  * to init (pid 1), which reaps orphans.
@@ -45,6 +48,8 @@ unsigned nr_pids_used();
 // The boot path keeps pid 1 (it becomes init).
 void pid_init(task_struct* init);
 task_struct* child_reaper();
+// execve from a thread of init makes that thread init (de_thread).
+void set_child_reaper(task_struct* p);
 
 // ---- wait statuses (Linux's encoding, <sys/wait.h>) ----
 constexpr int exit_status_exited(int code) { return (code & 0xff) << 8; }
@@ -63,7 +68,13 @@ static_assert(WNOHANG == 1 && WUNTRACED == 2 && WCONTINUED == 8 && __WALL == 0x4
 // ---- exit (kernel/exit.cc) ----
 // Ends the calling process with wait status `code` (exit_status_*).
 [[noreturn]] void do_exit(long code);
+// Ends every thread of the calling process: the first caller's status is
+// the group's (signal->group_exit_code), the others are sent SIGKILL.
 [[noreturn]] void do_group_exit(int exit_code);
+// execve (Linux's de_thread): the other threads of the caller's group are
+// killed and waited for; a caller that is not the group leader then takes
+// over the leader's pid and place in the tree.
+void de_thread(task_struct* tsk);
 // Reaps a child like wait4 (pid semantics, options): its pid, 0 (WNOHANG,
 // none ready), -ECHILD; *status gets the wait status.
 long kernel_wait4(int pid, int* status, int options);

@@ -106,8 +106,10 @@ struct task_struct {
   std::atomic<bool> should_stop{false};
   int exit_code = 0;
   // user processes (kernel/process.h): tree and pids under tasklist_lock
-  int tgid = 0;
-  int exit_signal = 0;          // sent to the parent at exit (SIGCHLD for fork)
+  int tgid = 0;                 // its thread group's id: the leader's pid
+  task_struct* group_leader = this;  // the thread group's first task (kernel/process.h)
+  list_head thread_node;        // on signal->thread_head while it is a live member of its group
+  int exit_signal = 0;          // sent to the parent at exit (SIGCHLD for fork, -1 for a thread)
   bool zombie = false;          // exited, wait status in exit_code, not reaped yet
   task_struct* parent = nullptr;
   int pgrp = 0;                 // process group and session ids (kernel/pgrp.cc)

@@ -56,7 +56,12 @@ struct signal_struct {
   std::atomic<int> count{1};
   sigpending shared_pending;
   unsigned flags = 0;
-  int group_exit_code = 0;
+  int group_exit_code = 0;      // the wait status of every thread once SIGNAL_GROUP_EXIT is set
+  // The live threads of the group (task->thread_node), changed under
+  // tasklist_lock and the siglock, read under either; a thread leaves it in
+  // exit_notify. Empty: the group is dead (the leader's parent is told).
+  list_head thread_head;
+  task_struct* group_exec_task = nullptr;  // execve in progress: the others exit quietly (de_thread)
   int stop_code = 0;            // the stop signal, until wait4(WUNTRACED) reports it
   int nr_queued = 0;            // sigqueue entries of this process (RLIMIT_SIGPENDING stand-in)
   rcu_head rcu;
@@ -159,8 +164,12 @@ int copy_signal(unsigned long clone_flags, task_struct* p);
 // exec: handlers reset to SIG_DFL, SIG_IGN kept unless force_default; the
 // table is unshared first if another process shares it.
 int flush_signal_handlers(task_struct* t, bool force_default);
-// exit: the task takes no more signals; its pending ones are dropped.
+// exit: the task takes no more signals; its pending ones are dropped, and
+// another thread is woken for process signals it would have taken.
 void exit_signals(task_struct* tsk);
+// exit_group, a fatal signal, execve: SIGKILL to every other live thread
+// of tsk's group (siglock held); how many there were.
+int zap_other_threads(task_struct* tsk);
 // The task is being freed: drop its sighand and signal_struct references.
 void release_task_signals(task_struct* tsk);
 // Gives a kernel-made task (init, tests) fresh signal state: SIG_DFL
