@@ -24,6 +24,10 @@ $(BUILD)/user/%: user/%.c $(wildcard user/*.h)
 	$(quiet) USERCC $<
 	$(Q)$(USER_CC) $(USER_CFLAGS) -o $@ $<
 
+# glibc 2.36 has libpthread in libc: -pthread only sets _REENTRANT, and the
+# static link needs nothing more.
+$(BUILD)/user/tests/threads: USER_CFLAGS += -pthread
+
 $(BUILD)/user/tests/%: tests/user/%.c $(wildcard tests/user/*.h)
 	@mkdir -p $(dir $@)
 	$(quiet) USERCC $<
