@@ -1,14 +1,19 @@
 /*
  * Process exit and wait4 (Linux's kernel/exit.c).
  *
- * do_exit(code), in the dying task:
- *   1. exit_mm: clear_child_tid gets 0, a vfork parent is released, the
- *      task leaves its address space (the last user frees it);
- *   2. if it is init, the machine powers off with init's status as the
- *      exit code (128 + signal when killed), as DESIGN.md's exit contract;
- *   3. exit_notify, under tasklist_lock: its children move to init (init
- *      is woken if one of them is a zombie already), it becomes a zombie
- *      with its wait status in exit_code, and its parent is woken;
+ * do_exit(code), in the dying task (one thread; do_group_exit first makes
+ * every other thread of the group exit too, with the group's status):
+ *   1. exit_mm: clear_child_tid gets 0 and one futex waiter of it is woken
+ *      (pthread_join), a vfork parent is released, the task leaves its
+ *      address space (the last user frees it);
+ *   2. exit_notify, under tasklist_lock: it leaves its thread group. A
+ *      thread that is not the leader is freed by the reaper thread; a
+ *      leader becomes a zombie with its wait status in exit_code. When the
+ *      group is dead (this was its last thread), the leader's children
+ *      move to init (woken if one of them is a zombie already) and its
+ *      parent is told; if the group is init's, the machine powers off
+ *      instead, with init's status as the exit code (128 + signal when
+ *      killed), as DESIGN.md's exit contract;
  *   4. TASK_DEAD and its last schedule(). The task_struct and stack stay
  *      until the parent reaps it in wait4, which also waits for that last
  *      switch to be over (task_reap) before freeing them and the pid.
