@@ -57,7 +57,7 @@ constexpr int SIGCHLD_NR = 17;
 // for those).
 bool eligible(const task_struct* p, int pid, int options) {
   if (pid > 0 && p->pid != pid) return false;
-  if (pid == 0 && p->pgrp != get_current()->pgrp) return false;
+  if (pid == 0 && p->pgrp != get_current()->group_leader->pgrp) return false;
   if (pid < -1 && p->pgrp != -pid) return false;
   if (options & __WALL) return true;
   return ((p->exit_signal != SIGCHLD_NR) != 0) == ((options & __WCLONE) != 0);

@@ -81,7 +81,7 @@ bool will_become_orphaned_pgrp(int pgrp, const task_struct* ignored) {
 
 bool is_current_pgrp_orphaned() {
   SpinLockIrqSaveGuard g{tasklist_lock};
-  return will_become_orphaned_pgrp(get_current()->pgrp, nullptr);
+  return will_become_orphaned_pgrp(get_current()->group_leader->pgrp, nullptr);
 }
 
 void kill_orphaned_pgrp(task_struct* tsk, task_struct* parent) {
@@ -104,13 +104,14 @@ void kill_orphaned_pgrp(task_struct* tsk, task_struct* parent) {
 }
 
 long sys_setpgid(int pid, int pgid) {
-  task_struct* self = get_current();
+  task_struct* self = get_current()->group_leader;  // the ids are the process's, kept in its leader
   if (!pid) pid = self->tgid;
   if (!pgid) pgid = pid;
   if (pgid < 0) return -EINVAL;
   SpinLockIrqSaveGuard g{tasklist_lock};
   task_struct* p = find_task_by_pid(pid);
   if (!p) return -ESRCH;
+  p = p->group_leader;
   if (p->parent == self) {
     if (p->session != self->session) return -EPERM;
     if (!(p->flags & PF_FORKNOEXEC)) return -EACCES;  // the child has exec'd
@@ -131,6 +132,7 @@ long sys_getpgid(int pid) {
   SpinLockIrqSaveGuard g{tasklist_lock};
   const task_struct* p = pid ? find_task_by_pid(pid) : get_current();
   if (!p) return -ESRCH;
+  p = p->group_leader;
   return p->pgrp;
 }
 
@@ -138,11 +140,12 @@ long sys_getsid(int pid) {
   SpinLockIrqSaveGuard g{tasklist_lock};
   const task_struct* p = pid ? find_task_by_pid(pid) : get_current();
   if (!p) return -ESRCH;
+  p = p->group_leader;
   return p->session;
 }
 
 long sys_setsid() {
-  task_struct* self = get_current();
+  task_struct* self = get_current()->group_leader;
   const int sid = self->tgid;
   SpinLockIrqSaveGuard g{tasklist_lock};
   // A leader already, or its pid names a process group (whose members

@@ -33,7 +33,7 @@ int check_kill_permission(int sig, const kernel_siginfo* info, task_struct* t) {
   if (!valid_signal(static_cast<unsigned long>(static_cast<unsigned>(sig)))) return -EINVAL;
   if (info->si_code > 0) return 0;  // from the kernel (SI_KERNEL & co), not a user's kill
   if (t->tgid == get_current()->tgid || kill_ok_by_cred(t)) return 0;
-  if (sig == SIGCONT && t->session == get_current()->session) return 0;  // job control within a session
+  if (sig == SIGCONT && t->group_leader->session == get_current()->group_leader->session) return 0;  // job control within a session
   return -EPERM;
 }
 
@@ -70,7 +70,7 @@ int kill_something_info(int sig, const kernel_siginfo* info, int pid) {
     });
     return count ? ret : -ESRCH;
   }
-  return kill_pgrp_info(sig, info, pid ? -pid : self->pgrp);
+  return kill_pgrp_info(sig, info, pid ? -pid : self->group_leader->pgrp);
 }
 
 }  // namespace

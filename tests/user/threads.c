@@ -288,6 +288,11 @@ static void* abort_thread(void* arg) {
   abort();
 }
 
+static void* setpgid_thread(void* arg) {
+  (void)arg;
+  return (void*)(intptr_t)(setpgid(0, 0) == 0 && getpgid(0) == getpid());
+}
+
 static int leader_pipe[2], go_pipe[2];
 static pthread_t main_thread;
 
@@ -341,6 +346,17 @@ static void test_exits(void) {
   usleep(20000);
   kill(p, SIGTERM);
   status_is("kill SIGTERM to a threaded process", reap(p), "killed by SIGTERM");
+
+  /* Process groups are the process's: setpgid(0, 0) in a thread moves it
+   * all, and the main thread sees the new group. */
+  p = fork();
+  if (p == 0) {
+    void* ok = NULL;
+    pthread_create(&t, NULL, setpgid_thread, NULL);
+    pthread_join(t, &ok);
+    _exit(ok && getpgrp() == getpid() ? 0 : 1);
+  }
+  status_is("setpgid(0, 0) in a thread: the process's group", reap(p), "exited 0");
 
   /* The leader exits first (exit(2), 9); the process lives on in its other
    * thread and is not reapable until that one exits too (exit(2), 5). No
