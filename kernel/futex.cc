@@ -218,7 +218,6 @@ long futex_requeue(uintptr_t uaddr, uintptr_t uaddr2, bool shared, int nr_wake, 
   futex_key k1, k2;
   if (const int err = get_futex_key(uaddr, shared, &k1)) return err;
   if (const int err = get_futex_key(uaddr2, shared, &k2)) return err;
-  if (k1 == k2) return -EINVAL;  // Linux: requeueing onto itself is refused
   futex_hash_bucket* hb1 = hash_bucket(k1);
   futex_hash_bucket* hb2 = hash_bucket(k2);
   std::atomic_thread_fence(std::memory_order_seq_cst);
@@ -244,10 +243,14 @@ long futex_requeue(uintptr_t uaddr, uintptr_t uaddr2, bool shared, int nr_wake, 
       wake_q_locked(q);
       nr_wake--;
     } else if (nr_requeue > 0) {
-      list_del_init(&q->list);
+      // Within one bucket (the same word too, which Linux allows) only
+      // the key changes: re-adding at the tail would meet it again.
       q->key = k2;
-      list_add_tail(&q->list, &hb2->chain);
-      __atomic_store_n(&q->bucket, hb2, __ATOMIC_RELEASE);
+      if (hb2 != hb1) {
+        list_del_init(&q->list);
+        list_add_tail(&q->list, &hb2->chain);
+        __atomic_store_n(&q->bucket, hb2, __ATOMIC_RELEASE);
+      }
       nr_requeue--;
     } else {
       break;

@@ -293,6 +293,29 @@ static void* setpgid_thread(void* arg) {
   return (void*)(intptr_t)(setpgid(0, 0) == 0 && getpgid(0) == getpid());
 }
 
+static char self_exe[4096];
+
+/* execve from a thread that is not the leader, while the leader sleeps. */
+static void* exec_thread(void* arg) {
+  char pid[16];
+  snprintf(pid, sizeof pid, "%d", (int)(intptr_t)arg);
+  char* argv[] = {self_exe, "exec-child", pid, NULL};
+  execv(self_exe, argv);
+  _exit(127);
+}
+
+/* The image a thread exec'd: it has the process's pid, is alone, and can
+ * make threads of its own. */
+static int exec_child(const char* pid) {
+  pthread_t t;
+  struct ids r;
+  main_pid = getpid();
+  main_ppid = getppid();
+  int ok = atoi(pid) == getpid() && gettid_() == getpid() && pthread_create(&t, NULL, ids_thread, &r) == 0 &&
+           pthread_join(t, NULL) == 0 && r.same_pid;
+  return ok ? 42 : 1;
+}
+
 static int leader_pipe[2], go_pipe[2];
 static pthread_t main_thread;
 
@@ -357,6 +380,16 @@ static void test_exits(void) {
     _exit(ok && getpgrp() == getpid() ? 0 : 1);
   }
   status_is("setpgid(0, 0) in a thread: the process's group", reap(p), "exited 0");
+
+  /* execve from a thread that is not the leader: the other threads go, the
+   * new image takes over the process's pid. */
+  p = fork();
+  if (p == 0) {
+    pthread_create(&t, NULL, sleeper, NULL);
+    pthread_create(&t, NULL, exec_thread, (void*)(intptr_t)getpid());
+    for (;;) pause();
+  }
+  status_is("execve from a thread: the new image has the process's pid", reap(p), "exited 42");
 
   /* The leader exits first (exit(2), 9); the process lives on in its other
    * thread and is not reapable until that one exits too (exit(2), 5). No
@@ -527,7 +560,11 @@ static void test_clone_flags(void) {
   check_errno("clone CLONE_SIGHAND without CLONE_VM", r, errno, EINVAL);
 }
 
-int main(void) {
+int main(int argc, char** argv) {
+  if (argc > 2 && !strcmp(argv[1], "exec-child")) return exec_child(argv[2]);
+  ssize_t n = readlink("/proc/self/exe", self_exe, sizeof self_exe - 1);
+  if (n > 0) self_exe[n] = 0;
+  else snprintf(self_exe, sizeof self_exe, "%s", argv[0]);
   struct rlimit no_core = {0, 0};
   setrlimit(RLIMIT_CORE, &no_core);
   test_ids();
