@@ -5,6 +5,7 @@
  * exits first, and futex(2)'s answers and errors. Every line is
  * deterministic: counts and yes/no, never a tid or a time. */
 #include "check.h"
+#include "check_wait.h"
 
 #include <linux/futex.h>
 #include <pthread.h>
@@ -25,25 +26,6 @@ static long futex(void* uaddr, int op, uint32_t val, const struct timespec* ts, 
 }
 
 static pid_t gettid_(void) { return (pid_t)syscall(SYS_gettid); }
-
-static const char* describe(int st, char* buf, size_t size) {
-  if (WIFEXITED(st)) snprintf(buf, size, "exited %d", WEXITSTATUS(st));
-  else if (WIFSIGNALED(st)) snprintf(buf, size, "killed by SIG%s%s", sigabbrev_np(WTERMSIG(st)), WCOREDUMP(st) ? " (core)" : "");
-  else snprintf(buf, size, "status %#x", st);
-  return buf;
-}
-
-static void status_is(const char* name, int st, const char* want) {
-  char buf[64];
-  check_line(strcmp(describe(st, buf, sizeof buf), want) == 0, name, buf, want);
-}
-
-static int reap(pid_t pid) {
-  int st = -1;
-  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-  }
-  return st;
-}
 
 /* ---- ids ---------------------------------------------------------------- */
 

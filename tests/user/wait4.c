@@ -5,6 +5,7 @@
  * as pid 1, else the subreaper it makes itself with prctl, so that the
  * answer is the same in both places. */
 #include "check.h"
+#include "check_wait.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -12,18 +13,6 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static const char* describe(int st, char* buf, size_t size) {
-  if (WIFEXITED(st)) snprintf(buf, size, "exited %d", WEXITSTATUS(st));
-  else if (WIFSIGNALED(st)) snprintf(buf, size, "killed by SIG%s%s", sigabbrev_np(WTERMSIG(st)), WCOREDUMP(st) ? " (core)" : "");
-  else snprintf(buf, size, "status %#x", st);
-  return buf;
-}
-
-static void status_is(const char* name, int st, const char* want) {
-  char buf[64];
-  check_line(strcmp(describe(st, buf, sizeof buf), want) == 0, name, buf, want);
-}
 
 static pid_t spawn_exit(int code) {
   pid_t pid = fork();
@@ -37,13 +26,6 @@ static pid_t spawn_pause(void) {
     for (;;) pause();
   }
   return pid;
-}
-
-static int reap(pid_t pid) {
-  int st = -1;
-  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-  }
-  return st;
 }
 
 int main(void) {
