@@ -158,9 +158,9 @@ int stat_gen(inode* ino, ProcText* t) {
     maj_flt = info.mm->maj_flt.load();
     mmput(info.mm);
   }
-  t->printf("%d (%s) %c %d %d %d 0 -1 %u %lu 0 %lu 0 %lu 0 0 0 20 0 1 0 %lu %lu 0 %lu", info.pid, info.comm,
+  t->printf("%d (%s) %c %d %d %d 0 -1 %u %lu 0 %lu 0 %lu 0 0 0 20 0 %d 0 %lu %lu 0 %lu", info.pid, info.comm,
             info.state, info.ppid, info.pgrp, info.session, info.mm ? 0x400000u : 0x00200040u, min_flt, maj_flt,
-            info.utime_ticks, info.start_time_ticks, c.total_vm << PAGE_SHIFT, ~0ul);
+            info.utime_ticks, info.nr_threads, info.start_time_ticks, c.total_vm << PAGE_SHIFT, ~0ul);
   // startcode endcode startstack kstkesp kstkeip signal blocked sigignore
   // sigcatch wchan nswap cnswap exit_signal processor rt_priority policy
   // delayacct_blkio_ticks guest_time cguest_time start_data end_data
@@ -208,7 +208,7 @@ int status_gen(inode* ino, ProcText* t) {
     t->printf("VmSize:\t%8lu kB\nVmLck:\t%8lu kB\nVmData:\t%8lu kB\nVmStk:\t%8lu kB\nVmExe:\t%8lu kB\n",
               kb(c.total_vm), kb(c.locked_vm), kb(c.data_vm), kb(c.stack_vm), kb(c.exec_vm));
   }
-  t->printf("Threads:\t1\n");
+  t->printf("Threads:\t%d\n", info.nr_threads);
   return 0;
 }
 

@@ -49,6 +49,7 @@ struct ProcTaskInfo {
   cred_ids ids;
   group_info* groups;  // referenced when want_groups (put_group_info it), else null
   int umask;           // its fs_struct's, or -1 for a task without one
+  int nr_threads;      // tasks of its thread group not yet reaped (Linux's signal->nr_threads)
 };
 // The process pid: true and *out filled, false when there is none.
 bool proc_task_info(int pid, ProcTaskInfo* out, bool want_mm, bool want_groups = false);

@@ -40,11 +40,20 @@ bool proc_task_info(int pid, ProcTaskInfo* out, bool want_mm, bool want_groups) 
   SpinLockIrqSaveGuard g{tasklist_lock};
   task_struct* p = find_task_by_pid(pid);
   if (!p) return false;
+  // The process's ids live in its group leader (kernel/process.h).
+  const task_struct* leader = p->group_leader;
   out->pid = p->pid;
   out->tgid = p->tgid ? p->tgid : p->pid;
-  out->ppid = p->parent ? p->parent->pid : 0;
-  out->pgrp = p->pgrp;
-  out->session = p->session;
+  out->ppid = leader->parent ? leader->parent->tgid : 0;
+  out->pgrp = leader->pgrp;
+  out->session = leader->session;
+  // The live threads, and a leader that exited first until it is reaped.
+  out->nr_threads = 1;
+  if (p->signal) {
+    out->nr_threads = list_empty(&leader->thread_node) ? 1 : 0;
+    for (const list_head* e = p->signal->thread_head.next; e != &p->signal->thread_head; e = e->next)
+      out->nr_threads++;
+  }
   memcpy(out->comm, p->comm, sizeof(out->comm));
   out->comm[sizeof(out->comm) - 1] = 0;
   out->state = state_char(p);

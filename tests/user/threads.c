@@ -148,9 +148,27 @@ static void* barrier_thread(void* arg) {
     if (r == PTHREAD_BARRIER_SERIAL_THREAD) atomic_fetch_add(&serial_count, 1);
     else if (r != 0) atomic_fetch_add(&phase_errors, 1);
     /* Past the barrier, everyone has arrived at this phase. */
-    if (atomic_load(&phase_arrivals[ph]) != NTHREADS) atomic_fetch_add(&phase_errors, 1);
+    if (atomic_load(&phase_arrivals[ph]) != NTHREADS + 1) atomic_fetch_add(&phase_errors, 1);
   }
   return NULL;
+}
+
+/* The Threads line of /proc/self/status and field 20 of /proc/self/stat. */
+static void proc_threads(int* status, int* stat) {
+  char line[512];
+  *status = *stat = -1;
+  FILE* f = fopen("/proc/self/status", "r");
+  while (f && fgets(line, sizeof line, f))
+    if (!strncmp(line, "Threads:", 8)) *status = atoi(line + 8);
+  if (f) fclose(f);
+  f = fopen("/proc/self/stat", "r");
+  if (f && fgets(line, sizeof line, f)) {
+    char* p = strrchr(line, ')');
+    int field = 2;
+    for (char* tok = p ? strtok(p + 1, " ") : NULL; tok; tok = strtok(NULL, " "))
+      if (++field == 20) *stat = atoi(tok);
+  }
+  if (f) fclose(f);
 }
 
 static void test_sync(void) {
@@ -176,10 +194,29 @@ static void test_sync(void) {
   check_eq("condvar queue: items consumed", consumed_n, 3L * ITEMS);
   check_eq("condvar queue: sum of items", consumed_sum, want);
 
-  pthread_barrier_init(&barrier, NULL, NTHREADS);
+  /* The main thread joins the barrier's first phase: the threads are all
+   * alive while it reads /proc. */
+  pthread_barrier_init(&barrier, NULL, NTHREADS + 1);
   for (int i = 0; i < NTHREADS; i++) pthread_create(&t[i], NULL, barrier_thread, NULL);
+  int in_status, in_stat;
+  proc_threads(&in_status, &in_stat);
+  check_eq("/proc/self/status Threads, 4 threads and main", in_status, NTHREADS + 1);
+  check_eq("/proc/self/stat num_threads, 4 threads and main", in_stat, NTHREADS + 1);
+  for (int ph = 0; ph < 3; ph++) {
+    atomic_fetch_add(&phase_arrivals[ph], 1);
+    int r = pthread_barrier_wait(&barrier);
+    if (r == PTHREAD_BARRIER_SERIAL_THREAD) atomic_fetch_add(&serial_count, 1);
+  }
   for (int i = 0; i < NTHREADS; i++) pthread_join(t[i], NULL);
   pthread_barrier_destroy(&barrier);
+  /* A joined thread may still be on its way out (pthread_join returns at
+   * the clear_child_tid wake, before the exit is complete): poll. */
+  for (int i = 0; i < 1000; i++) {
+    proc_threads(&in_status, &in_stat);
+    if (in_status == 1) break;
+    usleep(1000);
+  }
+  check_eq("/proc/self/status Threads once the joined ones are gone", in_status, 1);
   check_eq("barrier: serial thread once per phase", atomic_load(&serial_count), 3);
   check_eq("barrier: nobody passed early", atomic_load(&phase_errors), 0);
 }
