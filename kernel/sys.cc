@@ -86,7 +86,7 @@ long sys_uname(uintptr_t uname) {
 
 long sys_set_robust_list(uintptr_t uhead, size_t len) {
   if (len != kRobustListHeadSize) return -EINVAL;
-  get_current()->robust_list = uhead;  // nothing walks it: there are no threads to die holding a lock
+  get_current()->robust_list = uhead;  // recorded, not walked at exit yet (README: threads)
   return 0;
 }
 
