@@ -57,7 +57,8 @@ int run_selftests() {
 // them is init's (Linux's unknown_bootoption passes only the others).
 const char* const kKernelParams[] = {
     "exit", "quiet", "loglevel", "ktest", "init", "slab_debug", "slab_nomerge",
-    "console", "earlycon", "earlyprintk", "root", "rootfstype", "rootwait", "ro", "rw", nullptr,
+    "console", "earlycon", "earlyprintk", "root", "rootfstype", "rootwait", "ro", "rw", "rdinit", "initrd",
+    "noinitrd", "panic", "debug", "ignore_loglevel", "nokaslr", "mem", "maxcpus", "nosmp", nullptr,
 };
 
 // Runs init=<path> (default /init) in this task, which becomes pid 1 with
