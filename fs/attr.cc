@@ -15,7 +15,19 @@
 #include <kernel/syscalls.h>
 
 namespace {
+
 constexpr unsigned kGroupExec = 00010;  // S_IXGRP
+
+// The mode after the ATTR_KILL_* bits of ia_valid: a chown drops the
+// set-user-ID bit, and the set-group-ID bit where it means set-group-ID
+// (group execute set; without it, mandatory locking).
+unsigned mode_after_kills(unsigned mode, unsigned ia_valid) {
+  if (ia_valid & ATTR_KILL_SUID) mode &= ~static_cast<unsigned>(S_ISUID);
+  if ((ia_valid & ATTR_KILL_SGID) && (mode & (S_ISGID | kGroupExec)) == (S_ISGID | kGroupExec))
+    mode &= ~static_cast<unsigned>(S_ISGID);
+  return mode;
+}
+
 }  // namespace
 
 int simple_setattr(dentry* d, const iattr* attr) {
@@ -34,13 +46,8 @@ int notify_change(dentry* d, iattr* attr) {
   // Only the permission bits change; the file type is the inode's.
   if (attr->ia_valid & ATTR_MODE)
     attr->ia_mode = static_cast<umode_t>((attr->ia_mode & S_IALLUGO) | (ino->i_mode & ~S_IALLUGO));
-  // A chown drops the set-user-ID bit, and the set-group-ID bit where it
-  // means set-group-ID (group execute set; without it, mandatory locking).
-  unsigned mode = (attr->ia_valid & ATTR_MODE) ? attr->ia_mode : ino->i_mode;
-  const unsigned before = mode;
-  if ((attr->ia_valid & ATTR_KILL_SUID) && (mode & S_ISUID)) mode &= ~static_cast<unsigned>(S_ISUID);
-  if ((attr->ia_valid & ATTR_KILL_SGID) && (mode & (S_ISGID | kGroupExec)) == (S_ISGID | kGroupExec))
-    mode &= ~static_cast<unsigned>(S_ISGID);
+  const unsigned before = (attr->ia_valid & ATTR_MODE) ? attr->ia_mode : ino->i_mode;
+  const unsigned mode = mode_after_kills(before, attr->ia_valid);
   if (mode != before) {
     attr->ia_valid |= ATTR_MODE;
     attr->ia_mode = static_cast<umode_t>(mode);
@@ -90,7 +97,7 @@ int chown_common(dentry* d, unsigned user, unsigned group) {
     attr.ia_valid |= ATTR_KILL_SUID | ATTR_KILL_SGID;
     // Dropping a set-id bit is a mode change, which only the owner (or
     // CAP_FOWNER) may make: even chown(-1, -1) is EPERM then.
-    const bool drops = (ino->i_mode & S_ISUID) || (ino->i_mode & (S_ISGID | kGroupExec)) == (S_ISGID | kGroupExec);
+    const bool drops = mode_after_kills(ino->i_mode, attr.ia_valid) != ino->i_mode;
     if (drops && !privileged && c->fsuid != ino->i_uid) return -EPERM;
   }
   return notify_change(d, &attr);

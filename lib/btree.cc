@@ -31,17 +31,9 @@ void clear_from(btree_node* n, unsigned from) {
   }
 }
 
-// The number of pivots below key (unused ones, BTREE_NO_KEY, never are):
-// the first entry whose pivot is >= key, or the entry count if none is.
-unsigned count_below(const btree_node* n, unsigned long key) {
-  const unsigned long* p = n->pivot;
-  unsigned i = 0;
-  if (p[i + 7] < key) i += 8;
-  if (p[i + 3] < key) i += 4;
-  if (p[i + 1] < key) i += 2;
-  if (p[i] < key) i += 1;
-  return i == BTREE_SLOTS - 1 && p[i] < key ? BTREE_SLOTS : i;
-}
+// The number of pivots below key: the first entry whose pivot is >= key,
+// or the entry count if none is.
+unsigned count_below(const btree_node* n, unsigned long key) { return key ? btree_rank(n, key - 1) : 0; }
 
 bool is_full(const btree_node* n) { return n->slot[BTREE_SLOTS - 1] != nullptr; }
 // Whether entry i is used (i may be BTREE_SLOTS).

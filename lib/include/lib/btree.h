@@ -51,20 +51,27 @@ struct btree {
   unsigned long count = 0;
 };
 
+// The number of n's pivots <= key, 0..BTREE_SLOTS, in four comparisons
+// (pivots are sorted; unused ones are BTREE_NO_KEY, above any key but
+// BTREE_NO_KEY itself, for which every pivot counts): the
+// first entry whose pivot is above key.
+inline unsigned btree_rank(const btree_node* n, unsigned long key) {
+  const unsigned long* p = n->pivot;
+  unsigned i = 0;
+  if (p[i + 7] <= key) i += 8;
+  if (p[i + 3] <= key) i += 4;
+  if (p[i + 1] <= key) i += 2;
+  if (p[i] <= key) i += 1;
+  return i == BTREE_SLOTS - 1 && p[i] <= key ? BTREE_SLOTS : i;
+}
+
 // The value of the smallest key greater than key, or nullptr if none is.
 // Inline: the lookup is the reason this tree exists.
 inline void* btree_upper_bound(const btree* t, unsigned long key) {
   const btree_node* node = t->root;
   for (unsigned level = t->height; level; level--) {
-    // The number of pivots <= key, in four steps (pivots are sorted, unused
-    // ones BTREE_NO_KEY, so they are never <= key).
-    const unsigned long* p = node->pivot;
-    unsigned i = 0;
-    if (p[i + 7] <= key) i += 8;
-    if (p[i + 3] <= key) i += 4;
-    if (p[i + 1] <= key) i += 2;
-    if (p[i] <= key) i += 1;
-    if (i == BTREE_SLOTS - 1 && p[i] <= key) return nullptr;  // above every key here
+    const unsigned i = btree_rank(node, key);
+    if (i == BTREE_SLOTS) return nullptr;  // above every key here
     void* s = node->slot[i];
     if (level == 1 || !s) return s;
     node = static_cast<const btree_node*>(s);
