@@ -211,6 +211,10 @@ mm_struct* mm_alloc() {
 }
 
 void exit_mmap(mm_struct* mm) {
+  // Every VMA goes: free the index at once rather than erase it entry by
+  // entry (dropped, vma_remove leaves it alone), then leave it valid and
+  // empty.
+  vma_index_drop(mm);
   if (mm->mmap) remove_vma_range(mm, 0, ~0ul);
   vma_index_destroy(mm);
 }
