@@ -251,7 +251,7 @@ void de_thread(task_struct* tsk) {
   {
     TaskSighandLock l{tsk};
     if (!l.sighand() || (s->flags & SIGNAL_GROUP_EXIT)) return;  // dying anyway, on the way out
-    if (leader == tsk && s->thread_head.next == &tsk->thread_node && s->thread_head.prev == &tsk->thread_node)
+    if (leader == tsk && list_is_only(&s->thread_head, &tsk->thread_node))
       return;  // alone
     s->group_exec_task = tsk;
     zap_other_threads(tsk);
@@ -259,7 +259,7 @@ void de_thread(task_struct* tsk) {
   // Every exit wakes child_exit_wait (do_exit's wake_up_parent).
   wait_event(child_exit_wait, [&] {
     SpinLockIrqSaveGuard g{tasklist_lock};
-    return s->thread_head.next == &tsk->thread_node && s->thread_head.prev == &tsk->thread_node &&
+    return list_is_only(&s->thread_head, &tsk->thread_node) &&
            (leader == tsk || leader->zombie);
   });
   if (leader != tsk) {

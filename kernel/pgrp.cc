@@ -54,6 +54,13 @@ void change_pgrp(task_struct* p, int pgrp) {
   p->pgrp = pgrp;
 }
 
+// The process pid names (0: the caller's), as its group leader, which holds
+// the process's group and session; null if none. tasklist_lock held.
+const task_struct* process_of(int pid) {
+  const task_struct* p = pid ? find_task_by_pid(pid) : get_current();
+  return p ? p->group_leader : nullptr;
+}
+
 }  // namespace
 
 void pgrp_fork(task_struct* p, const task_struct* parent) {
@@ -130,18 +137,14 @@ long sys_setpgid(int pid, int pgid) {
 
 long sys_getpgid(int pid) {
   SpinLockIrqSaveGuard g{tasklist_lock};
-  const task_struct* p = pid ? find_task_by_pid(pid) : get_current();
-  if (!p) return -ESRCH;
-  p = p->group_leader;
-  return p->pgrp;
+  const task_struct* p = process_of(pid);
+  return p ? p->pgrp : -ESRCH;
 }
 
 long sys_getsid(int pid) {
   SpinLockIrqSaveGuard g{tasklist_lock};
-  const task_struct* p = pid ? find_task_by_pid(pid) : get_current();
-  if (!p) return -ESRCH;
-  p = p->group_leader;
-  return p->session;
+  const task_struct* p = process_of(pid);
+  return p ? p->session : -ESRCH;
 }
 
 long sys_setsid() {

@@ -10,6 +10,8 @@ struct list_head {
 
 inline void INIT_LIST_HEAD(list_head* h) { h->next = h->prev = h; }
 inline bool list_empty(const list_head* h) { return h->next == h; }
+// Exactly one entry, e, is on h.
+inline bool list_is_only(const list_head* h, const list_head* e) { return h->next == e && h->prev == e; }
 
 inline void list_add_between_(list_head* n, list_head* prev, list_head* next) {
   next->prev = n;
