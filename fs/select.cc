@@ -36,11 +36,6 @@ struct pollfd_k {
 };
 static_assert(sizeof(pollfd_k) == 8);
 
-struct timespec_k {
-  int64_t tv_sec, tv_nsec;
-};
-
-constexpr int64_t NSEC_PER_SEC = 1000000000;
 constexpr unsigned kMaxQueues = 256;  // wait queues one ppoll sleeps on (two per pipe end at most)
 
 unsigned poll_one(pollfd_k* pfd, poll_table* pt) {
@@ -129,11 +124,8 @@ class PollSelectCall {
   long begin(uintptr_t utsp, uintptr_t usigmask, size_t sigsetsize) {
     utsp_ = utsp;
     if (utsp) {
-      if (copy_from_user(&ts_, utsp, sizeof(ts_))) return -EFAULT;
-      if (ts_.tv_sec < 0 || ts_.tv_nsec < 0 || ts_.tv_nsec >= NSEC_PER_SEC) return -EINVAL;
-      const int64_t now = static_cast<int64_t>(ktime_get_ns());
-      deadline_ = ts_.tv_sec > (INT64_MAX - now) / NSEC_PER_SEC - 1 ? INT64_MAX
-                                                                     : now + ts_.tv_sec * NSEC_PER_SEC + ts_.tv_nsec;
+      if (const int err = get_user_timespec_ns(utsp, &timeout_)) return err;
+      deadline_ = deadline_after(static_cast<int64_t>(ktime_get_ns()), timeout_);
     }
     if (usigmask) {
       if (sigsetsize != sizeof(kernel_sigset_t)) return -EINVAL;
@@ -150,9 +142,9 @@ class PollSelectCall {
   long finish(long ret) {
     if (ret == -EINTR) ret = -ERESTARTNOHAND;
     // The time left goes back to the caller (Linux's poll_select_finish).
-    if (utsp_ && (ts_.tv_sec || ts_.tv_nsec)) {
+    if (utsp_ && timeout_) {
       const int64_t left = deadline_ - static_cast<int64_t>(ktime_get_ns());
-      const timespec_k rem = left > 0 ? timespec_k{left / NSEC_PER_SEC, left % NSEC_PER_SEC} : timespec_k{0, 0};
+      const kernel_timespec rem = ns_to_timespec(left > 0 ? left : 0);
       (void)copy_to_user(utsp_, &rem, sizeof(rem));
     }
     // Interrupted: the handler's frame records the saved mask and sigreturn
@@ -163,7 +155,7 @@ class PollSelectCall {
 
  private:
   uintptr_t utsp_ = 0;
-  timespec_k ts_{};
+  int64_t timeout_ = 0;  // ns; 0 with no timeout or a zero one: nothing is written back
   int64_t deadline_ = -1;
 };
 

@@ -53,7 +53,6 @@
 
 namespace {
 
-constexpr int64_t NSEC_PER_SEC = 1000000000;
 constexpr unsigned kBuckets = 256;
 
 struct futex_key {
@@ -263,11 +262,6 @@ long futex_requeue(uintptr_t uaddr, uintptr_t uaddr2, bool shared, int nr_wake, 
   return done;
 }
 
-struct kernel_timespec {
-  int64_t tv_sec;
-  int64_t tv_nsec;
-};
-
 }  // namespace
 
 long futex_wake(uintptr_t uaddr, int nr_wake, uint32_t bitset) {
@@ -279,13 +273,10 @@ long sys_futex(uintptr_t uaddr, int op, uint32_t val, uintptr_t utime, uintptr_t
   const int cmd = info.cmd;
   int64_t deadline = -1;
   if (utime && futex_cmd_has_timeout(cmd)) {
-    kernel_timespec ts;
-    if (copy_from_user(&ts, utime, sizeof(ts))) return -EFAULT;
-    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= NSEC_PER_SEC) return -EINVAL;
-    const int64_t ns = ts.tv_sec > INT64_MAX / NSEC_PER_SEC - 1 ? INT64_MAX : ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+    int64_t ns;
+    if (const int err = get_user_timespec_ns(utime, &ns)) return err;
     if (cmd == FUTEX_WAIT) {
-      const int64_t now = clock_ns(false);
-      deadline = INT64_MAX - now < ns ? INT64_MAX : now + ns;  // relative, on CLOCK_MONOTONIC
+      deadline = deadline_after(clock_ns(false), ns);  // relative, on CLOCK_MONOTONIC
     } else {
       deadline = ns;  // absolute, on the clock the op names
     }

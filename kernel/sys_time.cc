@@ -32,12 +32,6 @@ static_assert(CLOCK_REALTIME == 0 && CLOCK_MONOTONIC == 1 && CLOCK_PROCESS_CPUTI
               CLOCK_THREAD_CPUTIME_ID == 3 && CLOCK_MONOTONIC_RAW == 4 && CLOCK_REALTIME_COARSE == 5 &&
               CLOCK_MONOTONIC_COARSE == 6 && CLOCK_BOOTTIME == 7 && CLOCK_REALTIME_ALARM == 8 &&
               CLOCK_BOOTTIME_ALARM == 9 && CLOCK_TAI == 11 && TIMER_ABSTIME == 1);
-constexpr int64_t NSEC_PER_SEC = 1000000000;
-
-struct kernel_timespec {
-  int64_t tv_sec;
-  int64_t tv_nsec;
-};
 struct kernel_timeval {
   int64_t tv_sec;
   int64_t tv_usec;
@@ -67,10 +61,6 @@ int64_t clock_now(int which, bool* ok) {
     default: *ok = false; return 0;
   }
 }
-
-kernel_timespec ns_to_timespec(int64_t ns) { return {ns / NSEC_PER_SEC, ns % NSEC_PER_SEC}; }
-
-bool timespec_valid(const kernel_timespec& ts) { return ts.tv_sec >= 0 && ts.tv_nsec >= 0 && ts.tv_nsec < NSEC_PER_SEC; }
 
 // Sleeps until the clock reaches deadline_ns (tick-granular): 0, or
 // -ERESTART_RESTARTBLOCK when a signal comes first.
@@ -122,19 +112,25 @@ long nanosleep_restart(restart_block* rb) {
 }
 
 long do_nanosleep(int which, int flags, uintptr_t urqtp, uintptr_t urmtp) {
-  kernel_timespec req;
-  if (copy_from_user(&req, urqtp, sizeof(req))) return -EFAULT;
-  if (!timespec_valid(req)) return -EINVAL;
+  int64_t req_ns;
+  if (const int err = get_user_timespec_ns(urqtp, &req_ns)) return err;
   bool ok;
   const int64_t now = clock_now(which, &ok);
   if (!ok) return -EINVAL;
-  const int64_t req_ns = req.tv_sec > INT64_MAX / NSEC_PER_SEC - 1 ? INT64_MAX : req.tv_sec * NSEC_PER_SEC + req.tv_nsec;
-  const int64_t deadline = (flags & TIMER_ABSTIME) ? req_ns : (INT64_MAX - now < req_ns ? INT64_MAX : now + req_ns);
+  const int64_t deadline = (flags & TIMER_ABSTIME) ? req_ns : deadline_after(now, req_ns);
   if (sleep_until(which, deadline) == 0) return 0;
   return nanosleep_interrupted(which, flags, deadline, urmtp);
 }
 
 }  // namespace
+
+int get_user_timespec_ns(uintptr_t utp, int64_t* ns) {
+  kernel_timespec ts;
+  if (copy_from_user(&ts, utp, sizeof(ts))) return -EFAULT;
+  if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= NSEC_PER_SEC) return -EINVAL;
+  *ns = ts.tv_sec > INT64_MAX / NSEC_PER_SEC - 1 ? INT64_MAX : ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+  return 0;
+}
 
 long sys_clock_gettime(int which_clock, uintptr_t utp) {
   bool ok;

@@ -124,14 +124,13 @@ void timekeeping_set_real_ns(uint64_t real_ns) {
 }
 
 bool settod_valid(int64_t sec, int64_t nsec) {
-  constexpr int64_t kNsecPerSec = 1000000000;
-  constexpr int64_t kSettodMaxSec = INT64_MAX / kNsecPerSec - 30ll * 365 * 86400;
-  return sec >= 0 && nsec >= 0 && nsec < kNsecPerSec && sec < kSettodMaxSec;
+  constexpr int64_t kSettodMaxSec = INT64_MAX / NSEC_PER_SEC - 30ll * 365 * 86400;
+  return sec >= 0 && nsec >= 0 && nsec < NSEC_PER_SEC && sec < kSettodMaxSec;
 }
 
 int do_settimeofday64(int64_t sec, int64_t nsec) {
   if (!settod_valid(sec, nsec)) return -EINVAL;
-  const uint64_t real = static_cast<uint64_t>(sec) * 1000000000ull + static_cast<uint64_t>(nsec);
+  const uint64_t real = static_cast<uint64_t>(sec * NSEC_PER_SEC + nsec);
   if (real < ktime_get_ns()) return -EINVAL;  // before the boot: realtime - monotonic stays positive
   timekeeping_set_real_ns(real);
   return 0;

@@ -37,6 +37,21 @@ bool settod_valid(int64_t sec, int64_t nsec);
 // Linux's do_settimeofday64 (the caller checked CAP_SYS_TIME): 0, or
 // -EINVAL for an invalid time or one before the boot.
 int do_settimeofday64(int64_t sec, int64_t nsec);
+
+// ---- time values from and to user space (kernel/sys_time.cc) ----
+constexpr int64_t NSEC_PER_SEC = 1000000000;
+// riscv64's struct timespec (__kernel_timespec: 64-bit seconds).
+struct kernel_timespec {
+  int64_t tv_sec;
+  int64_t tv_nsec;
+};
+inline kernel_timespec ns_to_timespec(int64_t ns) { return {ns / NSEC_PER_SEC, ns % NSEC_PER_SEC}; }
+// Linux's get_timespec64 then timespec64_valid: the user's timespec at utp
+// in ns (INT64_MAX for anything beyond): 0, -EFAULT or -EINVAL.
+int get_user_timespec_ns(uintptr_t utp, int64_t* ns);
+// now + ns, INT64_MAX when that would not fit: a deadline ns from now.
+inline int64_t deadline_after(int64_t now, int64_t ns) { return INT64_MAX - now < ns ? INT64_MAX : now + ns; }
+
 void udelay(uint64_t us);
 void mdelay(uint64_t ms);
 // True when this hart arms its timer through stimecmp rather than SBI.
