@@ -122,6 +122,17 @@ bool prepare_signal(int sig, task_struct* p, bool force, PidType type) {
   return !sig_ignored(p, sig, force);
 }
 
+// fn(o) for each live thread o of tsk's group but tsk (under the siglock),
+// until fn returns true.
+template <class F>
+void for_each_other_thread(task_struct* tsk, F fn) {
+  list_head* head = &tsk->signal->thread_head;
+  for (list_head* e = head->next; e != head; e = e->next) {
+    task_struct* o = container_of(e, &task_struct::thread_node);
+    if (o != tsk && fn(o)) return;
+  }
+}
+
 bool wants_signal(int sig, const task_struct* t) {
   return !sigismember(&t->blocked, sig) && !(t->flags & PF_EXITING);
 }
@@ -136,14 +147,11 @@ void complete_signal(int sig, task_struct* t) {
     signal_wake_up(t);
     return;
   }
-  list_head* head = &t->signal->thread_head;
-  for (list_head* e = head->next; e != head; e = e->next) {
-    task_struct* o = container_of(e, &task_struct::thread_node);
-    if (wants_signal(sig, o)) {
-      signal_wake_up(o);
-      return;
-    }
-  }
+  for_each_other_thread(t, [sig](task_struct* o) {
+    if (!wants_signal(sig, o)) return false;
+    signal_wake_up(o);
+    return true;
+  });
 }
 
 int send_signal_locked(int sig, const kernel_siginfo* info, task_struct* t, PidType type, bool force) {
@@ -629,23 +637,20 @@ void exit_signals(task_struct* tsk) {
   tsk->sigpending_flag.store(false, std::memory_order_relaxed);
   // A signal for the process this thread was woken for but will not take
   // goes to another thread that can.
-  list_head* head = &tsk->signal->thread_head;
-  for (list_head* e = head->next; e != head; e = e->next) {
-    task_struct* o = container_of(e, &task_struct::thread_node);
-    if (o != tsk && recalc_sigpending_tsk(o)) wake_up_state(o, TASK_INTERRUPTIBLE);
-  }
+  for_each_other_thread(tsk, [](task_struct* o) {
+    if (recalc_sigpending_tsk(o)) wake_up_state(o, TASK_INTERRUPTIBLE);
+    return false;
+  });
 }
 
 int zap_other_threads(task_struct* tsk) {
   int n = 0;
-  list_head* head = &tsk->signal->thread_head;
-  for (list_head* e = head->next; e != head; e = e->next) {
-    task_struct* o = container_of(e, &task_struct::thread_node);
-    if (o == tsk) continue;
+  for_each_other_thread(tsk, [&n](task_struct* o) {
     n++;
     sigaddset(&o->pending.signal, SIGKILL);
     signal_wake_up(o);
-  }
+    return false;
+  });
   return n;
 }
 
